@@ -1,0 +1,13 @@
+import type { RequestIdVariables } from "hono/request-id";
+import type { TimingVariables } from "hono/timing";
+import type { Principal } from "./auth/principal.ts";
+import type { RequestLogFields } from "./observability/request-log.ts";
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: RequestIdVariables &
+    TimingVariables & {
+      principal: Principal;
+      log: RequestLogFields;
+    };
+}

@@ -1,0 +1,106 @@
+import { OpenAPIHono, type Hook } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import type { Context } from "hono";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { timing } from "hono/timing";
+import type { AppEnv } from "./app-env.ts";
+import { partnerAuth } from "./auth/middleware.ts";
+import { listHeatPumpsPoderoCompatible } from "./compat/handlers.ts";
+import { upstreamCompatibleListRoute } from "./compat/routes.ts";
+import { getHeatPump, listHeatPumps } from "./heat-pumps/handlers.ts";
+import { getHeatPumpRoute, listHeatPumpsRoute } from "./heat-pumps/routes.ts";
+import { healthRoute, problemTypeRoute } from "./meta/routes.ts";
+import { InternalError, PROBLEM_CATALOGUE, RouteNotFoundError, ValidationError } from "./problems/errors.ts";
+import { problemType, ProblemError } from "./problems/problem-error.ts";
+import { PROBLEM_CONTENT_TYPE, problemBody } from "./problems/problem-response.ts";
+import { requestLog } from "./observability/request-log.ts";
+
+const VALIDATION_TARGETS: Record<string, "path" | "query" | "header" | "body"> = { param: "path", query: "query", header: "header", json: "body", form: "body" };
+
+/** zod-openapi's validation failures become one 400 problem listing every failing field. */
+const validationProblem: Hook<unknown, AppEnv, string, undefined> = (result) => {
+  if (result.success) return;
+  const location = VALIDATION_TARGETS[result.target] ?? "body";
+  const errors = result.error.issues.map((issue) => ({ in: location, name: issue.path.join(".") || "(root)", detail: issue.message }));
+  throw new ValidationError(errors.map((error) => error.detail).join("; "), { extensions: { errors } });
+};
+
+function respondWithProblem(error: ProblemError, c: Context<AppEnv>): Response {
+  const body = problemBody(error, { instance: new URL(c.req.url).pathname, requestId: c.get("requestId") });
+  return c.body(JSON.stringify(body), error.status, { ...error.headers, "content-type": PROBLEM_CONTENT_TYPE, "cache-control": "no-store" });
+}
+
+/** Everything thrown becomes a problem answer here, and nothing else writes one: never an unhandled 500. */
+function onError(error: Error, c: Context<AppEnv>): Response {
+  const problem = error instanceof ProblemError ? error : new InternalError("The edge failed unexpectedly.", { cause: error });
+  const log = c.get("log");
+  if (log) {
+    log.problem = problem.code;
+    if (problem.status >= 500) log.error = causeChain(problem);
+  }
+  return respondWithProblem(problem, c);
+}
+
+/** Messages of the cause chain (never values of tokens or secrets: none are put into errors). */
+function causeChain(error: unknown): string {
+  const messages: string[] = [];
+  for (let current = error; current instanceof Error && messages.length < 5; current = current.cause) {
+    messages.push(`${current.name}: ${current.message}`);
+  }
+  return messages.join(" <- ");
+}
+
+export function buildApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationProblem });
+
+  app.use(requestId({ headerName: "x-request-id", limitLength: 128 }));
+  app.use(requestLog());
+  app.use(timing({ total: true, totalDescription: "total" }));
+  app.use(secureHeaders({ crossOriginResourcePolicy: false }));
+
+  app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
+  app.openapi(problemTypeRoute, (c) => {
+    const code = c.req.valid("param").code.replaceAll("-", "_");
+    const known = PROBLEM_CATALOGUE.find((cls) => cls.spec.code === code);
+    if (!known) throw new RouteNotFoundError("No such problem type.");
+    const { status, title, description } = known.spec;
+    return c.json({ type: problemType(code), code, title, status, description }, 200);
+  });
+
+  app.use("/v1/orgs/*", partnerAuth());
+  app.use("/api/partners/*", partnerAuth());
+  app.openapi(listHeatPumpsRoute, listHeatPumps);
+  app.openapi(getHeatPumpRoute, getHeatPump);
+  app.openapi(upstreamCompatibleListRoute, listHeatPumpsPoderoCompatible);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description:
+      "A partner JWT from an issuer in `PARTNER_ISSUERS`: RS256, PS256, ES256 or EdDSA; `aud` = `JWT_AUDIENCE`; " +
+      "`exp` required; claims `org_id`, `scope` (space-separated, e.g. `heat_pumps:read owners:read`) and optionally `user_id`.",
+  });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "heat-pump-edge",
+      version: "0.1.0",
+      description:
+        "Edge API in front of the Podero partner API: verified partner tokens, reshaped heat-pump data, " +
+        "RFC 9457 problem answers. Every answer carries `x-request-id` and `Server-Timing`.",
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+    tags: [
+      { name: "Heat pumps", description: "The edge's documented representation." },
+      { name: "Podero-compatible", description: "Podero's own shape, for migrating apps." },
+      { name: "Service", description: "Health and problem types." },
+    ],
+  }));
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "heat-pump-edge API" }));
+
+  app.notFound((c) => respondWithProblem(new RouteNotFoundError(`No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), c));
+  app.onError(onError);
+  return app;
+}

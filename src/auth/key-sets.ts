@@ -1,0 +1,27 @@
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import type { IssuerConfig } from "../config/config.ts";
+
+// One key set per issuer per isolate, so the JWKS is fetched once and reused across requests. jose keeps
+// only parsed keys and plain JSON between requests (no Response or stream crosses requests), refetches
+// when a token names an unknown `kid`, and never more often than the cooldown: a flood of tokens with
+// made-up kids costs the issuer at most one request per cooldown.
+const JWKS_COOLDOWN_MS = 30_000;
+const JWKS_MAX_AGE_MS = 10 * 60_000;
+const JWKS_TIMEOUT_MS = 3_000;
+
+const keySets = new WeakMap<IssuerConfig, JWTVerifyGetKey>();
+
+export function keySetFor(issuer: IssuerConfig): JWTVerifyGetKey {
+  let keySet = keySets.get(issuer);
+  if (!keySet) {
+    keySet = issuer.jwks_uri
+      ? createRemoteJWKSet(new URL(issuer.jwks_uri), {
+          cooldownDuration: JWKS_COOLDOWN_MS,
+          cacheMaxAge: JWKS_MAX_AGE_MS,
+          timeoutDuration: JWKS_TIMEOUT_MS,
+        })
+      : createLocalJWKSet(issuer.jwks as JSONWebKeySet);
+    keySets.set(issuer, keySet);
+  }
+  return keySet;
+}

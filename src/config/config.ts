@@ -1,0 +1,135 @@
+import { z } from "zod";
+import { MisconfiguredError } from "../problems/errors.ts";
+
+/**
+ * The worker's settings, parsed once per `env` object (one per isolate) and frozen.
+ * A bad setting is a 500 `misconfigured` problem on every request and one log line naming the
+ * setting, never a half-working edge. Secret values never appear in either.
+ */
+
+const JwkSchema = z.record(z.string(), z.unknown());
+
+const IssuerSchema = z
+  .object({
+    issuer: z.string().min(1),
+    jwks_uri: z.url({ protocol: /^https?$/ }).optional(),
+    jwks: z.object({ keys: z.array(JwkSchema).min(1) }).optional(),
+    orgs: z.array(z.guid().transform((id) => id.toLowerCase())).min(1).optional(),
+  })
+  .refine((issuer) => (issuer.jwks_uri === undefined) !== (issuer.jwks === undefined), {
+    message: "give exactly one of jwks_uri or jwks",
+  });
+
+export type IssuerConfig = z.output<typeof IssuerSchema>;
+
+const jsonString = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "not valid JSON" });
+      return z.NEVER;
+    }
+  }).pipe(schema);
+
+const positiveInt = (fallback: number, max: number) =>
+  z.coerce.number().int().positive().max(max).optional().default(fallback);
+
+const EnvSchema = z.object({
+  ENVIRONMENT: z.string().default("production"),
+  UPSTREAM_BASE_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, "")),
+  UPSTREAM_TIMEOUT_MS: positiveInt(4000, 60_000),
+  UPSTREAM_MAX_BODY_BYTES: positiveInt(5 * 1024 * 1024, 100 * 1024 * 1024),
+  UPSTREAM_API_TOKEN: z.string().min(1).optional(),
+  UPSTREAM_CLIENT_ID: z.string().min(1).optional(),
+  UPSTREAM_CLIENT_SECRET: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).default("heat-pump-edge"),
+  PARTNER_ISSUERS: jsonString(z.array(IssuerSchema)),
+  STATE_STALE_AFTER_SECONDS: positiveInt(3600, 30 * 86400),
+});
+
+export type UpstreamCredentials =
+  | { kind: "static"; token: string }
+  | { kind: "client_credentials"; clientId: string; clientSecret: string };
+
+export interface EdgeConfig {
+  environment: string;
+  /** Only development allows plain-http upstreams and issuers (local fakes). */
+  development: boolean;
+  audience: string;
+  issuers: readonly IssuerConfig[];
+  stateStaleAfterSeconds: number;
+  upstream: {
+    baseUrl: string;
+    timeoutMs: number;
+    maxBodyBytes: number;
+    credentials: UpstreamCredentials;
+  };
+}
+
+export function parseConfig(env: Record<string, unknown>): EdgeConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw misconfigured(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  const vars = parsed.data;
+  const development = vars.ENVIRONMENT === "development";
+  const problems: string[] = [];
+
+  let credentials: UpstreamCredentials | undefined;
+  if (vars.UPSTREAM_CLIENT_ID && vars.UPSTREAM_CLIENT_SECRET) {
+    credentials = { kind: "client_credentials", clientId: vars.UPSTREAM_CLIENT_ID, clientSecret: vars.UPSTREAM_CLIENT_SECRET };
+  } else if (vars.UPSTREAM_API_TOKEN) {
+    credentials = { kind: "static", token: vars.UPSTREAM_API_TOKEN };
+  } else {
+    problems.push("upstream credentials: set UPSTREAM_API_TOKEN, or UPSTREAM_CLIENT_ID and UPSTREAM_CLIENT_SECRET");
+  }
+  if (!development) {
+    if (!vars.UPSTREAM_BASE_URL.startsWith("https://")) problems.push("UPSTREAM_BASE_URL: must be https outside development");
+    vars.PARTNER_ISSUERS.forEach((issuer, index) => {
+      if (issuer.jwks_uri?.startsWith("http://")) problems.push(`PARTNER_ISSUERS.${index}.jwks_uri: must be https outside development`);
+    });
+  }
+  const issuerNames = vars.PARTNER_ISSUERS.map((issuer) => issuer.issuer);
+  if (new Set(issuerNames).size !== issuerNames.length) problems.push("PARTNER_ISSUERS: an issuer is listed twice");
+  if (problems.length > 0 || !credentials) throw misconfigured(problems);
+
+  return Object.freeze({
+    environment: vars.ENVIRONMENT,
+    development,
+    audience: vars.JWT_AUDIENCE,
+    issuers: Object.freeze(vars.PARTNER_ISSUERS),
+    stateStaleAfterSeconds: vars.STATE_STALE_AFTER_SECONDS,
+    upstream: Object.freeze({
+      baseUrl: vars.UPSTREAM_BASE_URL,
+      timeoutMs: vars.UPSTREAM_TIMEOUT_MS,
+      maxBodyBytes: vars.UPSTREAM_MAX_BODY_BYTES,
+      credentials,
+    }),
+  });
+}
+
+function misconfigured(problems: string[]): MisconfiguredError {
+  return new MisconfiguredError("The edge is misconfigured; the operators have been told.", {
+    extensions: {},
+    cause: new Error(problems.join("; ")),
+  });
+}
+
+const configs = new WeakMap<object, EdgeConfig | MisconfiguredError>();
+
+/** The parsed config for this isolate's `env`; parsing (and a failure) happens once, not per request. */
+export function configFor(env: object): EdgeConfig {
+  let entry = configs.get(env);
+  if (!entry) {
+    try {
+      entry = parseConfig(env as Record<string, unknown>);
+    } catch (error) {
+      if (!(error instanceof MisconfiguredError)) throw error;
+      entry = error;
+    }
+    configs.set(env, entry);
+  }
+  if (entry instanceof MisconfiguredError) throw entry;
+  return entry;
+}

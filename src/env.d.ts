@@ -1,0 +1,11 @@
+// Secrets are set with `wrangler secret put` (or .dev.vars locally), so `wrangler types` cannot see them.
+// Upstream auth is one of: UPSTREAM_API_TOKEN, or UPSTREAM_CLIENT_ID + UPSTREAM_CLIENT_SECRET.
+declare namespace Cloudflare {
+  interface Env {
+    UPSTREAM_API_TOKEN?: string;
+    UPSTREAM_CLIENT_ID?: string;
+    UPSTREAM_CLIENT_SECRET?: string;
+    UPSTREAM_MAX_BODY_BYTES?: string;
+    STATE_STALE_AFTER_SECONDS?: string;
+  }
+}

@@ -1,0 +1,45 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { authProblems, upstreamProblems } from "../openapi/common-responses.ts";
+import { HeatPumpNotFoundError, ValidationError } from "../problems/errors.ts";
+import { problemResponses } from "../problems/openapi.ts";
+import { ItemMetaSchema, ListMetaSchema } from "./meta.ts";
+import { HeatPumpPathParams, ListQuery, UserPathParams, ViewQuery } from "./params.ts";
+import { CompactHeatPumpSchema, HeatPumpSchema } from "./schemas.ts";
+
+const HeatPumpView = z.union([HeatPumpSchema, CompactHeatPumpSchema]).openapi({ description: "`HeatPump` with `view=full`, `CompactHeatPump` with `view=compact`." });
+
+export const listHeatPumpsRoute = createRoute({
+  method: "get",
+  path: "/v1/orgs/{org_id}/users/{user_id}/heat-pumps",
+  operationId: "listHeatPumps",
+  tags: ["Heat pumps"],
+  summary: "List a user's heat pumps",
+  description: "Scope `heat_pumps:read`; the token's `org_id` must be the path's. Items Podero sent that the edge could not read are listed in `meta.invalid_items`.",
+  security: [{ bearerAuth: [] }],
+  request: { params: UserPathParams, query: ListQuery },
+  responses: {
+    200: {
+      description: "The user's heat pumps.",
+      content: { "application/json": { schema: z.object({ data: z.array(HeatPumpView), meta: ListMetaSchema }).openapi("HeatPumpList") } },
+    },
+    ...problemResponses(ValidationError, ...authProblems, ...upstreamProblems),
+  },
+});
+
+export const getHeatPumpRoute = createRoute({
+  method: "get",
+  path: "/v1/orgs/{org_id}/users/{user_id}/heat-pumps/{heat_pump_id}",
+  operationId: "getHeatPump",
+  tags: ["Heat pumps"],
+  summary: "Get one of a user's heat pumps",
+  description: "Scope `heat_pumps:read`. 404 `heat_pump_not_found` when the user has no heat pump with this id.",
+  security: [{ bearerAuth: [] }],
+  request: { params: HeatPumpPathParams, query: ViewQuery },
+  responses: {
+    200: {
+      description: "The heat pump.",
+      content: { "application/json": { schema: z.object({ data: HeatPumpView, meta: ItemMetaSchema }).openapi("HeatPumpItem") } },
+    },
+    ...problemResponses(ValidationError, ...authProblems, HeatPumpNotFoundError, ...upstreamProblems),
+  },
+});

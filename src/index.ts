@@ -1,0 +1,7 @@
+import { buildApp } from "./app.ts";
+
+const app = buildApp();
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

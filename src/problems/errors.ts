@@ -1,0 +1,175 @@
+import { ProblemError, type ProblemSpec } from "./problem-error.ts";
+
+// The whole catalogue of problems this API answers with. Adding one here adds it to `/problems/{code}`;
+// routes name the classes they can throw, and the OpenAPI document is generated from `spec`.
+
+export class InternalError extends ProblemError {}
+
+export class MisconfiguredError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 500,
+    code: "misconfigured",
+    title: "Edge misconfigured",
+    description: "The edge's own configuration is invalid (operators: see the log line). Nothing was sent upstream.",
+  };
+}
+
+export class ValidationError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 400,
+    code: "invalid_request",
+    title: "Invalid request",
+    description: "A path or query parameter is malformed. `errors` lists each failing parameter.",
+  };
+}
+
+export class RouteNotFoundError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 404,
+    code: "route_not_found",
+    title: "No such route",
+    description: "No route matches this method and path. See `/openapi.json`.",
+  };
+}
+
+export class MissingTokenError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 401,
+    code: "missing_token",
+    title: "Missing bearer token",
+    description: "The request carries no `Authorization: Bearer` token (RFC 6750 §3.1: no error code is given).",
+  };
+}
+
+export class InvalidTokenError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 401,
+    code: "invalid_token",
+    title: "Invalid token",
+    description:
+      "The token is malformed, expired, not yet valid, signed by a key its issuer does not publish, " +
+      "for another audience, from an untrusted issuer, or uses a forbidden algorithm or header.",
+  };
+}
+
+export class IssuerUnavailableError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 503,
+    code: "issuer_keys_unavailable",
+    title: "Token issuer's keys unavailable",
+    description: "The token's issuer is trusted, but its JWKS could not be fetched to verify the token. Retry later.",
+  };
+}
+
+export class InsufficientScopeError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 403,
+    code: "insufficient_scope",
+    title: "Insufficient scope",
+    description: "The token is valid but lacks the scope this operation needs (named in `required_scope`).",
+  };
+}
+
+export class ForbiddenOrganisationError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 403,
+    code: "forbidden_organisation",
+    title: "Organisation not allowed",
+    description:
+      "The token's `org_id` claim is not the organisation in the path, or its issuer may not act for that organisation.",
+  };
+}
+
+export class ForbiddenUserError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 403,
+    code: "forbidden_user",
+    title: "User not allowed",
+    description: "The token carries a `user_id` claim that limits it to another user.",
+  };
+}
+
+export class UserNotFoundError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 404,
+    code: "user_not_found",
+    title: "User not found",
+    description: "Podero does not know this user in this organisation (the upstream answered 404).",
+  };
+}
+
+export class HeatPumpNotFoundError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 404,
+    code: "heat_pump_not_found",
+    title: "Heat pump not found",
+    description: "The user has no heat pump with this id.",
+  };
+}
+
+export class UpstreamUnavailableError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 503,
+    code: "upstream_unavailable",
+    title: "Upstream unavailable",
+    description: "Podero is rate limiting or unavailable (429/503). Retry after the `Retry-After` header.",
+  };
+}
+
+export class UpstreamError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 502,
+    code: "upstream_error",
+    title: "Upstream error",
+    description: "Podero failed (5xx or network error, after one retry where the deadline allowed).",
+  };
+}
+
+export class UpstreamAuthError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 502,
+    code: "upstream_auth_failed",
+    title: "Upstream refused the edge's credentials",
+    description: "Podero answered 401/403 to the edge's own credentials (an operator problem, not the caller's).",
+  };
+}
+
+export class UpstreamBadResponseError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 502,
+    code: "upstream_bad_response",
+    title: "Upstream sent an unusable response",
+    description: "Podero's answer was not JSON, not a JSON array, or larger than the edge accepts.",
+  };
+}
+
+export class UpstreamTimeoutError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 504,
+    code: "upstream_timeout",
+    title: "Upstream timed out",
+    description: "Podero did not answer within the edge's deadline (`UPSTREAM_TIMEOUT_MS`).",
+  };
+}
+
+export type ProblemClass = typeof ProblemError;
+
+export const PROBLEM_CATALOGUE: readonly ProblemClass[] = [
+  InternalError,
+  MisconfiguredError,
+  ValidationError,
+  RouteNotFoundError,
+  MissingTokenError,
+  InvalidTokenError,
+  IssuerUnavailableError,
+  InsufficientScopeError,
+  ForbiddenOrganisationError,
+  ForbiddenUserError,
+  UserNotFoundError,
+  HeatPumpNotFoundError,
+  UpstreamUnavailableError,
+  UpstreamError,
+  UpstreamAuthError,
+  UpstreamBadResponseError,
+  UpstreamTimeoutError,
+];

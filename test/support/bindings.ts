@@ -1,0 +1,30 @@
+// Settings of the worker under test. Issuers are served by the fake identity provider beside the fake Podero.
+export const ISSUERS = {
+  /** Remote JWKS; used by most tests. */
+  a: "https://partner-a.example",
+  /** Inline JWKS (keys in the setting itself). */
+  b: "https://partner-b.example",
+  /** Remote JWKS, limited to one organisation. */
+  limited: "https://limited.example",
+  /** Remote JWKS used only by the JWKS-fetch-count test, so other tests do not move its counter. */
+  counted: "https://counted.example",
+} as const;
+
+export const LIMITED_ORG_ID = "11111111-2222-4333-8444-555555555555";
+
+export function testBindings(fakeUrl: string, inlineJwks: { keys: object[] }) {
+  return {
+    ENVIRONMENT: "development",
+    UPSTREAM_BASE_URL: fakeUrl,
+    UPSTREAM_API_TOKEN: "fake-upstream-token",
+    UPSTREAM_TIMEOUT_MS: "1500",
+    UPSTREAM_MAX_BODY_BYTES: String(256 * 1024),
+    JWT_AUDIENCE: "heat-pump-edge",
+    PARTNER_ISSUERS: JSON.stringify([
+      { issuer: ISSUERS.a, jwks_uri: `${fakeUrl}/__idp/partner-a/jwks.json` },
+      { issuer: ISSUERS.b, jwks: inlineJwks },
+      { issuer: ISSUERS.limited, jwks_uri: `${fakeUrl}/__idp/limited/jwks.json`, orgs: [LIMITED_ORG_ID] },
+      { issuer: ISSUERS.counted, jwks_uri: `${fakeUrl}/__idp/counted/jwks.json` },
+    ]),
+  };
+}

@@ -1,0 +1,33 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { testBindings } from "./test/support/bindings.ts";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // Pure functions (reshape, claims, config, upstream parsing): no runtime needed.
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
+      },
+      {
+        // The worker inside workerd (the real Workers runtime), against a fake Podero on a real local port.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks")) },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/worker/**/*.test.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        // `wrangler dev` as a process, spoken to over HTTP.
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 },
+      },
+    ],
+  },
+});

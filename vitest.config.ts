@@ -4,6 +4,8 @@ import { testBindings } from "./test/support/bindings.ts";
 
 export default defineConfig({
   test: {
+    // The worker's request log lines are asserted where they matter (auth.test.ts), not echoed.
+    onConsoleLog: (log) => !log.includes('"message":"request"'),
     projects: [
       {
         // Pure functions (reshape, claims, config, upstream parsing): no runtime needed.

@@ -24,6 +24,8 @@ export interface FakeResponse {
   delay_ms?: number;
   /** Drop the connection without answering (a network error for the client). */
   drop?: boolean;
+  /** Send the body in chunks without a content-length. */
+  chunked?: boolean;
 }
 
 export interface FakeOptions {
@@ -152,6 +154,11 @@ async function respond(res: ServerResponse, scripted: FakeResponse): Promise<voi
   }
   const body = scripted.body ?? (scripted.json === undefined ? "" : JSON.stringify(scripted.json));
   res.writeHead(scripted.status ?? 200, { "content-type": "application/json", ...scripted.headers });
+  if (scripted.chunked) {
+    for (let offset = 0; offset < body.length; offset += 16_384) res.write(body.slice(offset, offset + 16_384));
+    res.end();
+    return;
+  }
   res.end(body);
 }
 

@@ -7,6 +7,7 @@ import {
   UpstreamUnavailableError,
   UserNotFoundError,
 } from "../problems/errors.ts";
+import { ProblemError } from "../problems/problem-error.ts";
 import { credentialSource } from "./credentials.ts";
 import { Deadline, isAbort } from "./deadline.ts";
 import { parseHeatPumpList, type ParsedList } from "./parse-list.ts";
@@ -62,7 +63,8 @@ export async function fetchUserHeatPumps(config: EdgeConfig["upstream"], grant: 
       });
     } catch (error) {
       if (isAbort(error)) throw deadline.exceeded(error);
-      if (!(error instanceof TypeError)) throw error; // our own problems (token endpoint, deadline)
+      if (error instanceof ProblemError) throw error; // from the token endpoint or the deadline
+      // Anything else fetch throws is the network (workerd: "Network connection lost.", TypeError, …).
       if (!retried && (await waitForRetry(deadline))) {
         retried = true;
         continue;

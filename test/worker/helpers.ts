@@ -82,6 +82,7 @@ export interface FakeResponse {
   headers?: Record<string, string>;
   delay_ms?: number;
   drop?: boolean;
+  chunked?: boolean;
 }
 
 export async function scenario(userId: string, setup: { items?: unknown[]; queue?: FakeResponse[] }): Promise<void> {

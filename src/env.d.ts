@@ -5,7 +5,6 @@ declare namespace Cloudflare {
     UPSTREAM_API_TOKEN?: string;
     UPSTREAM_CLIENT_ID?: string;
     UPSTREAM_CLIENT_SECRET?: string;
-    UPSTREAM_MAX_BODY_BYTES?: string;
-    STATE_STALE_AFTER_SECONDS?: string;
   }
 }
+

@@ -1,0 +1,58 @@
+// `npm start`: the worker under `wrangler dev`, against the built-in fake Podero and a local development
+// token issuer, and a ready-to-paste curl. The fake and the issuer run in this Node process, never in
+// the worker: a deployed worker cannot reach or trust them (and refuses plain-http issuers outside development).
+import { DEV_ORG_ID, DEV_USER_ID } from "../dev/fake-podero/fixtures.ts";
+import { startFakePodero } from "../dev/fake-podero/server.ts";
+import { startWranglerDev } from "../dev/wrangler-dev.ts";
+
+const port = Number(process.env.PORT ?? 8787);
+const fakePort = Number(process.env.FAKE_PODERO_PORT ?? 8788);
+const fake = await startFakePodero({ port: fakePort, latencyMs: Number(process.env.FAKE_PODERO_LATENCY_MS ?? 0) });
+const issuer = `${fake.url}/__idp/dev`;
+
+console.log(`fake Podero upstream and development issuer on ${fake.url}; starting wrangler dev …`);
+const worker = await startWranglerDev({
+  port,
+  inherit: true,
+  persistTo: ".wrangler/state",
+  vars: {
+    ENVIRONMENT: "development",
+    UPSTREAM_BASE_URL: fake.url,
+    UPSTREAM_API_TOKEN: "fake-upstream-token",
+    PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json` }]),
+  },
+});
+
+const now = Math.floor(Date.now() / 1000);
+const token = await fake.idp.sign("dev", {
+  iss: issuer,
+  aud: "heat-pump-edge",
+  sub: "dev-partner-app",
+  iat: now,
+  exp: now + 24 * 3600,
+  org_id: DEV_ORG_ID,
+  scope: "heat_pumps:read",
+});
+const base = `${worker.url}/v1/orgs/${DEV_ORG_ID}/users/${DEV_USER_ID}/heat-pumps`;
+console.log(`
+heat-pump-edge is running on ${worker.url}  (API reference: ${worker.url}/docs)
+A development token (24 h, scope heat_pumps:read) for organisation ${DEV_ORG_ID}:
+
+  export TOKEN='${token}'
+  curl -s -H "Authorization: Bearer $TOKEN" '${base}?view=compact'
+
+More: '${base}' (full view), '${base}?status=error', and the Podero-compatible
+'${worker.url}/api/partners/v2.0/org/${DEV_ORG_ID}/users/${DEV_USER_ID}/heat-pumps'. Ctrl-C stops everything.
+`);
+
+const shutdown = async () => {
+  await worker.stop();
+  await fake.close();
+  process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
+worker.process.on("exit", async (code) => {
+  await fake.close();
+  process.exit(code ?? 1);
+});

@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     // The worker's request log lines are asserted where they matter (auth.test.ts), not echoed.
     onConsoleLog: (log) => !log.includes('"message":"request"'),
+    reporters: ["default", "json"],
+    outputFile: { json: "test-output/vitest.json" },
     projects: [
       {
         // Pure functions (reshape, claims, config, upstream parsing): no runtime needed.

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { defaultHeatPumps, type UpstreamItem } from "./fixtures.ts";
 import { FakeIdp, type Algorithm } from "./idp.ts";
+import type { FakeResponse, Scenario } from "./scenario.ts";
 
 /**
  * A fake Podero partner API (and partner identity provider) on a real local HTTP port, faithful to the
@@ -14,19 +15,6 @@ import { FakeIdp, type Algorithm } from "./idp.ts";
  *   GET  /__idp/{name}/jwks.json, POST /__idp/{name}/sign {payload, alg?, header?}, POST /__idp/{name}/rotate, GET /__idp/{name}
  */
 
-export interface FakeResponse {
-  status?: number;
-  /** Raw body (sent as-is). */
-  body?: string;
-  /** JSON body. */
-  json?: unknown;
-  headers?: Record<string, string>;
-  delay_ms?: number;
-  /** Drop the connection without answering (a network error for the client). */
-  drop?: boolean;
-  /** Send the body in chunks without a content-length. */
-  chunked?: boolean;
-}
 
 export interface FakeOptions {
   port?: number;
@@ -98,7 +86,7 @@ export async function startFakePodero(options: FakeOptions = {}) {
     if (control) {
       const state = user(decodeURIComponent(control[1]!));
       if (req.method === "PUT") {
-        const scenario = JSON.parse(await readBody(req)) as { items?: UpstreamItem[]; queue?: FakeResponse[] };
+        const scenario = JSON.parse(await readBody(req)) as Scenario;
         state.items = scenario.items;
         state.queue = scenario.queue ?? [];
         return send(204, null);

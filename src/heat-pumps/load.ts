@@ -4,6 +4,7 @@ import type { AppEnv } from "../app-env.ts";
 import { authorize, type AccessGrant } from "../auth/authorize.ts";
 import { configFor } from "../config/config.ts";
 import { reshapeHeatPump } from "./reshape.ts";
+import type { UpstreamHeatPump } from "../upstream/schema.ts";
 import type { HeatPump } from "./schemas.ts";
 import { upstreamSource, type HeatPumpList } from "./source.ts";
 
@@ -37,9 +38,10 @@ export async function loadHeatPumps(c: Context<AppEnv>, target: { org_id: string
   return { grant, list };
 }
 
-export function reshapeAll({ grant, list }: LoadedHeatPumps, c: Context<AppEnv>): HeatPump[] {
+/** Reshapes the given items (default: all) for this caller, as of now. */
+export function reshape({ grant, list }: LoadedHeatPumps, c: Context<AppEnv>, items: UpstreamHeatPump[] = list.items): HeatPump[] {
   const options = { now: Date.now(), staleAfterSeconds: configFor(c.env).stateStaleAfterSeconds, ownersVisible: grant.ownersVisible };
-  return list.items.map((item) => reshapeHeatPump(item, options));
+  return items.map((item) => reshapeHeatPump(item, options));
 }
 
 /** Answers carry one user's data: only the caller may keep them, and must ask again before reuse. */

@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import type { Scenario } from "../../dev/fake-podero/scenario.ts";
 import { ISSUERS } from "../support/bindings.ts";
 
 // Helpers for workerd tests: talk to the worker through its real fetch handler, and to the fake Podero
@@ -75,17 +76,9 @@ export function listPath(ids: Ids, query = ""): string {
   return `/v1/orgs/${ids.orgId}/users/${ids.userId}/heat-pumps${query}`;
 }
 
-export interface FakeResponse {
-  status?: number;
-  body?: string;
-  json?: unknown;
-  headers?: Record<string, string>;
-  delay_ms?: number;
-  drop?: boolean;
-  chunked?: boolean;
-}
+export type { FakeResponse } from "../../dev/fake-podero/scenario.ts";
 
-export async function scenario(userId: string, setup: { items?: unknown[]; queue?: FakeResponse[] }): Promise<void> {
+export async function scenario(userId: string, setup: Scenario): Promise<void> {
   const response = await fetch(`${FAKE}/__fake/users/${userId}`, { method: "PUT", body: JSON.stringify(setup) });
   if (response.status !== 204) throw new Error(`fake scenario: ${response.status}`);
 }

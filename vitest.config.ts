@@ -18,7 +18,14 @@ export default defineConfig({
         plugins: [
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks")) },
+            miniflare: {
+              bindings: testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks")),
+              // PARTNER_RATE_LIMITER as in wrangler.toml, and a small one the rate-limit test swaps in.
+              ratelimits: {
+                PARTNER_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 600, period: 60 } },
+                TEST_RATE_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } },
+              },
+            },
           })),
         ],
         test: {

@@ -1,6 +1,7 @@
 import { OpenAPIHono, type Hook } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { Context } from "hono";
+import { etag, RETAINED_304_HEADERS } from "hono/etag";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
@@ -8,13 +9,17 @@ import type { AppEnv } from "./app-env.ts";
 import { partnerAuth } from "./auth/middleware.ts";
 import { listHeatPumpsPoderoCompatible } from "./compat/handlers.ts";
 import { upstreamCompatibleListRoute } from "./compat/routes.ts";
-import { getHeatPump, listHeatPumps } from "./heat-pumps/handlers.ts";
-import { getHeatPumpRoute, listHeatPumpsRoute } from "./heat-pumps/routes.ts";
+import { getHeatPump, listHeatPumps, refreshHeatPumps } from "./heat-pumps/handlers.ts";
+import { getHeatPumpRoute, listHeatPumpsRoute, refreshHeatPumpsRoute } from "./heat-pumps/routes.ts";
 import { healthRoute, problemTypeRoute } from "./meta/routes.ts";
 import { InternalError, PROBLEM_CATALOGUE, RouteNotFoundError, ValidationError } from "./problems/errors.ts";
 import { problemType, ProblemError } from "./problems/problem-error.ts";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "./problems/problem-response.ts";
 import { requestLog } from "./observability/request-log.ts";
+import { partnerRateLimit } from "./rate-limit/middleware.ts";
+
+/** A 304 keeps what a 200 would have said about caching and the request (RFC 9110 §15.4.5). */
+const HEADERS_KEPT_ON_304 = ["age", "cache-status", "x-request-id", "ratelimit-policy", "x-fetched-at"];
 
 const VALIDATION_TARGETS: Record<string, "path" | "query" | "header" | "body"> = { param: "path", query: "query", header: "header", json: "body", form: "body" };
 
@@ -68,9 +73,11 @@ export function buildApp() {
     return c.json({ type: problemType(code), code, title, status, description }, 200);
   });
 
-  app.use("/v1/orgs/*", partnerAuth());
-  app.use("/api/partners/*", partnerAuth());
+  for (const partnerRoutes of ["/v1/orgs/*", "/api/partners/*"]) {
+    app.use(partnerRoutes, partnerAuth(), partnerRateLimit(), etag({ retainedHeaders: [...RETAINED_304_HEADERS, ...HEADERS_KEPT_ON_304] }));
+  }
   app.openapi(listHeatPumpsRoute, listHeatPumps);
+  app.openapi(refreshHeatPumpsRoute, refreshHeatPumps);
   app.openapi(getHeatPumpRoute, getHeatPump);
   app.openapi(upstreamCompatibleListRoute, listHeatPumpsPoderoCompatible);
 

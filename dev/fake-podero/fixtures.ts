@@ -117,11 +117,13 @@ export function heatPump(overrides: UpstreamItem = {}, seed = "hp"): UpstreamIte
  * The heat pumps the fake upstream holds for a user who has no scenario set: 1–3, some with warnings and
  * nulls. The device state is "a few minutes old" relative to `now`, rounded to 5 minutes, as Podero's is.
  */
-export function defaultHeatPumps(userId: string, now = Date.now()): UpstreamItem[] {
+export function defaultHeatPumps(userId: string, orgId = DEV_ORG_ID, now = Date.now()): UpstreamItem[] {
   const count = userId === DEV_USER_ID ? 3 : 1 + (hash(userId) % 3);
+  // The same user id in another organisation is another person with other heat pumps.
+  const seed = orgId === DEV_ORG_ID ? userId : `${orgId}:${userId}`;
   const slot = Math.floor(now / 300_000) * 300_000;
   const recent = { current_state_last_updated_at: iso(slot - 300_000), last_monitoring_executed_at: iso(slot) };
-  const items = [heatPump(recent, `${userId}:0`)];
+  const items = [heatPump(recent, `${seed}:0`)];
   if (count > 1) {
     items.push(
       heatPump(
@@ -138,7 +140,7 @@ export function defaultHeatPumps(userId: string, now = Date.now()): UpstreamItem
           comment: "Basement unit",
           ...recent,
         },
-        `${userId}:1`,
+        `${seed}:1`,
       ),
     );
   }
@@ -162,7 +164,7 @@ export function defaultHeatPumps(userId: string, now = Date.now()): UpstreamItem
           building: null,
           heating_policy_name: null,
         },
-        `${userId}:2`,
+        `${seed}:2`,
       ),
     );
   }

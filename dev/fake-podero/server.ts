@@ -79,7 +79,7 @@ export async function startFakePodero(options: FakeOptions = {}) {
       }
       const scripted = state.queue.shift();
       if (scripted) return respond(res, scripted);
-      return send(200, state.items ?? defaultHeatPumps(decodeURIComponent(list[2]!)));
+      return send(200, state.items ?? defaultHeatPumps(decodeURIComponent(list[2]!), decodeURIComponent(list[1]!)));
     }
 
     const control = /^\/__fake\/users\/([^/]+)$/.exec(path);

@@ -14,4 +14,5 @@ export interface Principal {
 export const SCOPES = {
   heatPumpsRead: "heat_pumps:read",
   ownersRead: "owners:read",
+  heatPumpsRefresh: "heat_pumps:refresh",
 } as const;

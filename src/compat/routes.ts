@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authProblems, upstreamProblems } from "../openapi/common-responses.ts";
-import { UserPathParams } from "../heat-pumps/params.ts";
+import { CACHE_RESPONSE_HEADERS } from "../heat-pumps/meta.ts";
+import { IfNoneMatch, UserPathParams } from "../heat-pumps/params.ts";
 import { ValidationError } from "../problems/errors.ts";
 import { problemResponses } from "../problems/openapi.ts";
 import { UpstreamHeatPumpSchema } from "../upstream/schema.ts";
@@ -23,16 +24,18 @@ export const upstreamCompatibleListRoute = createRoute({
     "Same auth and semantics as `listHeatPumps`; items the edge cannot read are left out and named in the " +
     "`x-invalid-upstream-items` header (count) and the logs.",
   security: [{ bearerAuth: [] }],
-  request: { params: UserPathParams },
+  request: { params: UserPathParams, headers: IfNoneMatch },
   responses: {
     200: {
       description: "The user's heat pumps, as Podero sends them.",
       headers: {
+        ...CACHE_RESPONSE_HEADERS,
         "x-fetched-at": { description: "When the edge received the list from Podero.", schema: { type: "string", format: "date-time" } },
         "x-invalid-upstream-items": { description: "How many items were left out because the edge could not read them (absent when 0).", schema: { type: "integer" } },
       },
       content: { "application/json": { schema: z.array(PoderoHeatPumpSchema) } },
     },
+    304: { description: "Not modified: the `ETag` sent in `If-None-Match` still matches.", headers: CACHE_RESPONSE_HEADERS },
     ...problemResponses(ValidationError, ...authProblems, ...upstreamProblems),
   },
 });

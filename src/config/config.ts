@@ -35,6 +35,9 @@ const jsonString = <T extends z.ZodType>(schema: T) =>
 const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().positive().max(max).optional().default(fallback);
 
+const nonNegativeInt = (fallback: number, max: number) =>
+  z.coerce.number().int().nonnegative().max(max).optional().default(fallback);
+
 const EnvSchema = z.object({
   ENVIRONMENT: z.string().default("production"),
   UPSTREAM_BASE_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, "")),
@@ -46,6 +49,14 @@ const EnvSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).default("heat-pump-edge"),
   PARTNER_ISSUERS: jsonString(z.array(IssuerSchema)),
   STATE_STALE_AFTER_SECONDS: positiveInt(3600, 30 * 86400),
+  CACHE_ENABLED: z.enum(["true", "false"]).default("true"),
+  CACHE_TTL_SECONDS: positiveInt(30, 3600),
+  CACHE_SWR_SECONDS: nonNegativeInt(300, 86400),
+  CACHE_STALE_IF_ERROR_SECONDS: nonNegativeInt(86400, 7 * 86400),
+  CACHE_NEGATIVE_TTL_SECONDS: nonNegativeInt(10, 300),
+  CACHE_REFRESH_MIN_INTERVAL_SECONDS: positiveInt(5, 300),
+  RATE_LIMIT_REQUESTS: nonNegativeInt(600, 1_000_000),
+  RATE_LIMIT_PERIOD_SECONDS: z.enum(["10", "60"]).default("60").transform(Number),
 });
 
 export type UpstreamCredentials =
@@ -65,6 +76,23 @@ export interface EdgeConfig {
     maxBodyBytes: number;
     credentials: UpstreamCredentials;
   };
+  cache: CacheSettings;
+  /** Per issuer and organisation; `requests: 0` turns it off. Must match the `[[ratelimits]]` binding's `simple` config. */
+  rateLimit: { requests: number; periodSeconds: number };
+}
+
+export interface CacheSettings {
+  enabled: boolean;
+  /** Fresh for this long after the fetch. */
+  ttlSeconds: number;
+  /** After that, served at once while one background refresh runs (RFC 5861 stale-while-revalidate). */
+  swrSeconds: number;
+  /** After freshness, served when Podero fails (RFC 5861 stale-if-error). */
+  staleIfErrorSeconds: number;
+  /** How long an upstream 404 is remembered (0: not at all). */
+  negativeTtlSeconds: number;
+  /** Forced refreshes of one key go upstream at most once per this interval. */
+  refreshMinIntervalSeconds: number;
 }
 
 export function parseConfig(env: Record<string, unknown>): EdgeConfig {
@@ -106,6 +134,15 @@ export function parseConfig(env: Record<string, unknown>): EdgeConfig {
       maxBodyBytes: vars.UPSTREAM_MAX_BODY_BYTES,
       credentials,
     }),
+    cache: Object.freeze({
+      enabled: vars.CACHE_ENABLED === "true",
+      ttlSeconds: vars.CACHE_TTL_SECONDS,
+      swrSeconds: vars.CACHE_SWR_SECONDS,
+      staleIfErrorSeconds: vars.CACHE_STALE_IF_ERROR_SECONDS,
+      negativeTtlSeconds: vars.CACHE_NEGATIVE_TTL_SECONDS,
+      refreshMinIntervalSeconds: vars.CACHE_REFRESH_MIN_INTERVAL_SECONDS,
+    }),
+    rateLimit: Object.freeze({ requests: vars.RATE_LIMIT_REQUESTS, periodSeconds: vars.RATE_LIMIT_PERIOD_SECONDS }),
   });
 }
 

@@ -1,38 +1,59 @@
 import type { Context } from "hono";
-import { endTime, startTime } from "hono/timing";
+import { endTime, setMetric, startTime } from "hono/timing";
 import type { AppEnv } from "../app-env.ts";
 import { authorize, type AccessGrant } from "../auth/authorize.ts";
-import { configFor } from "../config/config.ts";
-import { reshapeHeatPump } from "./reshape.ts";
+import { SCOPES } from "../auth/principal.ts";
+import { cachedSource } from "../cache/cached-source.ts";
+import { configFor, type EdgeConfig } from "../config/config.ts";
 import type { UpstreamHeatPump } from "../upstream/schema.ts";
+import { reshapeHeatPump } from "./reshape.ts";
 import type { HeatPump } from "./schemas.ts";
-import { upstreamSource, type HeatPumpList } from "./source.ts";
+import { upstreamSource, type HeatPumpList, type HeatPumpSource } from "./source.ts";
 
 export interface LoadedHeatPumps {
   grant: AccessGrant;
   list: HeatPumpList;
 }
 
+export interface LoadOptions {
+  /** Revalidate with Podero even when the cached copy is fresh (throttled per key). */
+  forceRefresh?: boolean;
+  scope?: string;
+}
+
+/** The cache when it is on and bound, otherwise straight to Podero. */
+function sourceFor(c: Context<AppEnv>, config: EdgeConfig): HeatPumpSource {
+  if (!config.cache.enabled || !c.env.CACHE) return upstreamSource(config);
+  return cachedSource(config, { kv: c.env.CACHE, waitUntil: (promise) => c.executionCtx.waitUntil(promise) });
+}
+
+/** `Cache-Control: no-cache` (or HTTP/1.0 `Pragma: no-cache`) on the request asks for revalidation (RFC 9111 §5.2.1.4). */
+export function requestsRevalidation(c: Context<AppEnv>): boolean {
+  const directives = `${c.req.header("cache-control") ?? ""},${c.req.header("pragma") ?? ""}`.toLowerCase();
+  return /(^|[,\s])(no-cache|max-age=0)(?=$|[,\s])/.test(directives);
+}
+
 /** Authorise the caller for this user, then (and only then) read the user's heat pumps. */
-export async function loadHeatPumps(c: Context<AppEnv>, target: { org_id: string; user_id: string }): Promise<LoadedHeatPumps> {
+export async function loadHeatPumps(c: Context<AppEnv>, target: { org_id: string; user_id: string }, options: LoadOptions = {}): Promise<LoadedHeatPumps> {
   const config = configFor(c.env);
   const log = c.get("log");
-  const grant = authorize(c.get("principal"), { orgId: target.org_id, userId: target.user_id });
+  const grant = authorize(c.get("principal"), { orgId: target.org_id, userId: target.user_id }, options.scope ?? SCOPES.heatPumpsRead);
   log.org_id = grant.orgId;
   log.user_id = grant.userId;
   log.issuer = grant.issuer;
 
-  startTime(c, "upstream");
+  startTime(c, "cache");
   let list: HeatPumpList;
   try {
-    list = await upstreamSource(config).list(grant, {
-      requestId: c.get("requestId"),
-      traceparent: c.req.header("traceparent"),
-      observed: log,
+    list = await sourceFor(c, config).list(grant, {
+      call: { requestId: c.get("requestId"), traceparent: c.req.header("traceparent"), observed: log },
+      forceRefresh: options.forceRefresh ?? requestsRevalidation(c),
     });
   } finally {
-    endTime(c, "upstream");
+    endTime(c, "cache");
+    if (log.upstream_ms !== undefined) setMetric(c, "upstream", log.upstream_ms);
   }
+  log.cache = list.cache.status;
   log.heat_pumps = list.items.length;
   if (list.invalid.length > 0) log.invalid_items = list.invalid;
   return { grant, list };
@@ -43,6 +64,3 @@ export function reshape({ grant, list }: LoadedHeatPumps, c: Context<AppEnv>, it
   const options = { now: Date.now(), staleAfterSeconds: configFor(c.env).stateStaleAfterSeconds, ownersVisible: grant.ownersVisible };
   return items.map((item) => reshapeHeatPump(item, options));
 }
-
-/** Answers carry one user's data: only the caller may keep them, and must ask again before reuse. */
-export const PRIVATE_NO_CACHE = { "cache-control": "private, no-cache", vary: "Authorization" };

@@ -11,7 +11,7 @@ export const InvalidItemSchema = z
   });
 
 const fetchedAt = z.string().openapi({ format: "date-time", description: "When the edge received this data from Podero." });
-const stale = z.boolean().openapi({ description: "Served from the edge's copy past its freshness because Podero could not be asked." });
+const stale = z.boolean().openapi({ description: "Served from the edge's copy past its freshness because Podero failed (stale-if-error); show it as such." });
 
 export const ListMetaSchema = z
   .object({
@@ -24,3 +24,18 @@ export const ListMetaSchema = z
   .openapi("ListMeta");
 
 export const ItemMetaSchema = z.object({ fetched_at: fetchedAt, stale, view: z.enum(["full", "compact"]) }).openapi("ItemMeta");
+
+export const RefreshMetaSchema = ListMetaSchema.extend({
+  refreshed: z.boolean().openapi({ description: "Podero was asked now; false when the last fetch is younger than the refresh interval." }),
+}).openapi("RefreshMeta");
+
+export const CACHE_RESPONSE_HEADERS = {
+  ETag: { description: "Strong validator of this representation; send it back in `If-None-Match`.", schema: { type: "string" as const } },
+  "Cache-Control": { description: "`private, max-age=<seconds the edge's copy stays fresh>` (`no-cache` with the cache off).", schema: { type: "string" as const } },
+  Age: { description: "Seconds since the edge fetched the data from Podero.", schema: { type: "integer" as const } },
+  "Cache-Status": {
+    description: "RFC 9211, e.g. `heat-pump-edge; hit; ttl=12; detail=memory`, `heat-pump-edge; fwd=miss; fwd-status=200; stored`, `…; detail=stale-while-revalidate`, `…; detail=stale-if-error`.",
+    schema: { type: "string" as const },
+  },
+  "RateLimit-Policy": { description: 'The partner\'s rate limit, e.g. `"partner";q=600;w=60`.', schema: { type: "string" as const } },
+};

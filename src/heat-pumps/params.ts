@@ -28,3 +28,14 @@ export const ListQuery = z.object({
     .optional()
     .openapi({ param: { name: "status", in: "query" }, description: "Only heat pumps whose overall status is this." }),
 });
+
+export const IfNoneMatch = z.object({
+  "if-none-match": z
+    .string()
+    .optional()
+    .openapi({ param: { name: "if-none-match", in: "header" }, description: "An `ETag` from an earlier answer: `304` when it still matches." }),
+  "cache-control": z
+    .string()
+    .optional()
+    .openapi({ param: { name: "cache-control", in: "header" }, description: "`no-cache` revalidates with Podero (throttled per user; see `refreshHeatPumps`)." }),
+});

@@ -22,6 +22,7 @@ export function reshapeHeatPump(item: UpstreamHeatPump, options: ReshapeOptions)
   const optimising = item.is_smart_optimization_active;
   const { device_model: model, owner } = item;
   const stateAgeS = ageSeconds(item.current_state_last_updated_at, options.now);
+  // The age itself is not in the answer: it would change every second and defeat ETags; clients derive it.
 
   return {
     id: item.id,
@@ -116,7 +117,6 @@ export function reshapeHeatPump(item: UpstreamHeatPump, options: ReshapeOptions)
     freshness: {
       state_updated_at: item.current_state_last_updated_at,
       last_monitoring_at: item.last_monitoring_executed_at,
-      state_age_s: stateAgeS,
       stale: stateAgeS === null || stateAgeS > options.staleAfterSeconds,
     },
     onboarding: { embeddable_url: item.embeddable_url, authorization_url: item.authorization_url },

@@ -136,7 +136,6 @@ export const HeatPumpSchema = z
     freshness: z.object({
       state_updated_at: dateTime("When the manufacturer cloud last reported the device state."),
       last_monitoring_at: dateTime("When Podero last checked the device."),
-      state_age_s: z.number().int().nullable().openapi({ description: "Age of the device state when the edge answered (s)." }),
       stale: z.boolean().openapi({ description: "The device state is older than `STATE_STALE_AFTER_SECONDS` (default 3600), or unknown." }),
     }),
     onboarding: z.object({

@@ -12,6 +12,15 @@ export interface RequestLogFields {
   issuer?: string;
   upstream_status?: number;
   upstream_attempts?: number;
+  upstream_ms?: number;
+  /** Cache outcome (hit, miss, stale-while-revalidate, …). */
+  cache?: string;
+  /** Waited for another request's upstream call. */
+  collapsed?: boolean;
+  cache_error?: string;
+  background_error?: string;
+  rate_limited?: boolean;
+  rate_limit_error?: string;
   heat_pumps?: number;
   invalid_items?: { index: number; id: string | null; issues: string[] }[];
   problem?: string;

@@ -7,6 +7,7 @@ import {
   IssuerUnavailableError,
   MisconfiguredError,
   MissingTokenError,
+  RateLimitedError,
   UpstreamAuthError,
   UpstreamBadResponseError,
   UpstreamError,
@@ -23,6 +24,7 @@ export const authProblems = [
   ForbiddenOrganisationError,
   ForbiddenUserError,
   IssuerUnavailableError,
+  RateLimitedError,
   MisconfiguredError,
   InternalError,
 ];

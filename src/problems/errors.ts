@@ -89,6 +89,17 @@ export class ForbiddenUserError extends ProblemError {
   };
 }
 
+export class RateLimitedError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 429,
+    code: "rate_limited",
+    title: "Too many requests",
+    description:
+      "This partner (token issuer and organisation) sent more requests than its limit in the current window. " +
+      "Retry after `Retry-After`; `RateLimit-Policy` states the limit.",
+  };
+}
+
 export class UserNotFoundError extends ProblemError {
   static override readonly spec: ProblemSpec = {
     status: 404,
@@ -165,6 +176,7 @@ export const PROBLEM_CATALOGUE: readonly ProblemClass[] = [
   InsufficientScopeError,
   ForbiddenOrganisationError,
   ForbiddenUserError,
+  RateLimitedError,
   UserNotFoundError,
   HeatPumpNotFoundError,
   UpstreamUnavailableError,

@@ -29,6 +29,11 @@ export const ProblemSchema = z
 const HEADER_DOCS: Record<number, Record<string, { description: string; schema: { type: "string" | "integer" } }>> = {
   401: { "WWW-Authenticate": { description: 'RFC 6750 challenge, e.g. `Bearer realm="heat-pump-edge", error="invalid_token"`.', schema: { type: "string" } } },
   403: { "WWW-Authenticate": { description: 'RFC 6750 challenge with `error="insufficient_scope"`.', schema: { type: "string" } } },
+  429: {
+    "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } },
+    RateLimit: { description: 'draft-ietf-httpapi-ratelimit-headers: `"partner";r=0;t=<seconds>`.', schema: { type: "string" } },
+    "RateLimit-Policy": { description: 'draft-ietf-httpapi-ratelimit-headers: `"partner";q=<requests>;w=<seconds>`.', schema: { type: "string" } },
+  },
   503: { "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } } },
 };
 

@@ -20,7 +20,7 @@ export interface UpstreamCall {
   /** The caller's `traceparent`, continued upstream. */
   traceparent: string | undefined;
   /** Filled in as the call goes, for the request's log line (also when it fails). */
-  observed: { upstream_status?: number; upstream_attempts?: number };
+  observed: { upstream_status?: number; upstream_attempts?: number; upstream_ms?: number };
 }
 
 export interface UpstreamList extends ParsedList {
@@ -38,6 +38,15 @@ export async function fetchUserHeatPumps(config: EdgeConfig["upstream"], grant: 
   // Ids come from a validated grant (UUIDs), so the path cannot be steered elsewhere.
   const url = `${config.baseUrl}/api/partners/v2.0/org/${grant.orgId}/users/${grant.userId}/heat-pumps`;
   const deadline = new Deadline(config.timeoutMs);
+  const started = performance.now();
+  try {
+    return await fetchWithin(url, deadline, config, call);
+  } finally {
+    call.observed.upstream_ms = Math.round(performance.now() - started);
+  }
+}
+
+async function fetchWithin(url: string, deadline: Deadline, config: EdgeConfig["upstream"], call: UpstreamCall): Promise<UpstreamList> {
   const credentials = credentialSource(config.baseUrl, config.credentials);
   const traceparent = childTraceparent(call.traceparent);
   let renewedToken = false;

@@ -21,7 +21,8 @@ describe("GET /v1/orgs/{org_id}/users/{user_id}/heat-pumps", () => {
     const response = await api(listPath(ids), { token: ids.jwt });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(response.headers.get("cache-control")).toBe("private, no-cache");
+    expect(response.headers.get("cache-control")).toBe("private, max-age=30");
+    expect(response.headers.get("cache-status")).toBe("heat-pump-edge; fwd=miss; fwd-status=200; stored");
     const { data, meta } = (await response.json()) as { data: Record<string, any>[]; meta: Record<string, unknown> };
     expect(data.map((item) => item.id)).toEqual([HEALTHY.id, WARNING.id, BROKEN.id]);
     expect(data.map((item) => item.status.overall)).toEqual(["ok", "warning", "error"]);
@@ -162,7 +163,7 @@ describe("service routes", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer", bearerFormat: "JWT" });
     const list = doc.paths["/v1/orgs/{org_id}/users/{user_id}/heat-pumps"].get;
-    expect(Object.keys(list.responses).sort()).toEqual(["200", "400", "401", "403", "404", "500", "502", "503", "504"]);
+    expect(Object.keys(list.responses).sort()).toEqual(["200", "304", "400", "401", "403", "404", "429", "500", "502", "503", "504"]);
     expect(list.security).toEqual([{ bearerAuth: [] }]);
     expect(list.responses["401"].content["application/problem+json"]).toBeTruthy();
     expect(Object.keys(doc.paths["/v1/orgs/{org_id}/users/{user_id}/heat-pumps/{heat_pump_id}"].get.responses)).toContain("404");

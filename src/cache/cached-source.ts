@@ -1,0 +1,130 @@
+import type { AccessGrant } from "../auth/authorize.ts";
+import type { EdgeConfig } from "../config/config.ts";
+import type { CacheOutcome, HeatPumpList, HeatPumpSource, SourceRequest } from "../heat-pumps/source.ts";
+import { UserNotFoundError } from "../problems/errors.ts";
+import { ProblemError } from "../problems/problem-error.ts";
+import { fetchUserHeatPumps, type UpstreamCall } from "../upstream/client.ts";
+import { cacheKey, type CacheEntry } from "./entry.ts";
+import { readEntry, writeEntry, type KvObserver } from "./kv-store.ts";
+import { MemoryTier } from "./memory-tier.ts";
+import { freshForSeconds, freshness, kvExpirationTtl, negativeHit, refreshAllowed, usableOnError } from "./policy.ts";
+import { SingleFlight } from "./single-flight.ts";
+
+// Per isolate, shared by all requests it serves: plain data only.
+const memory = new MemoryTier<CacheEntry>(2000);
+const inflight = new SingleFlight<CacheEntry>();
+
+export interface CacheDeps {
+  kv: KVNamespace;
+  /** `ctx.waitUntil`: background refreshes and KV writes outlive the answer. */
+  waitUntil: (promise: Promise<unknown>) => void;
+}
+
+type Observed = UpstreamCall["observed"] & KvObserver & { cache?: string; collapsed?: boolean; background_error?: string };
+
+/**
+ * The edge cache: memory tier → KV → Podero, with stale-while-revalidate, stale-if-error, request
+ * coalescing and throttled forced refreshes. Errors are never stored, except an upstream 404 for a short
+ * while. A failing KV costs a cache miss, never an error answer.
+ */
+export function cachedSource(config: EdgeConfig, deps: CacheDeps): HeatPumpSource {
+  const settings = config.cache;
+
+  async function lookup(key: string, observed: Observed): Promise<{ entry?: CacheEntry; tier?: "memory" | "kv" }> {
+    const remembered = memory.get(key);
+    if (remembered && freshness(Date.now() - remembered.fetchedAt, settings) === "fresh") return { entry: remembered, tier: "memory" };
+    // Not fresh here: another isolate or location may have refreshed it since.
+    const stored = await readEntry(deps.kv, key, observed);
+    const newest = stored && (!remembered || stored.fetchedAt > remembered.fetchedAt) ? stored : remembered;
+    if (newest) memory.set(key, newest);
+    return { entry: newest, tier: newest && newest === stored ? "kv" : "memory" };
+  }
+
+  /** One upstream call per key per isolate at a time; the result is stored before anyone sees it. */
+  async function fetchAndStore(key: string, grant: AccessGrant, call: UpstreamCall): Promise<{ entry: CacheEntry; joined: boolean }> {
+    const observed = call.observed as Observed;
+    const { value, joined } = await inflight.run(key, async () => {
+      let entry: CacheEntry;
+      try {
+        const list = await fetchUserHeatPumps(config.upstream, grant, call);
+        entry = { v: 1, kind: "list", fetchedAt: Date.parse(list.fetchedAt), items: list.items, invalid: list.invalid };
+      } catch (error) {
+        if (error instanceof UserNotFoundError && settings.negativeTtlSeconds > 0) {
+          store(key, { v: 1, kind: "not_found", fetchedAt: Date.now() }, observed);
+        }
+        throw error;
+      }
+      store(key, entry, observed);
+      return entry;
+    });
+    if (joined) observed.collapsed = true;
+    return { entry: value, joined };
+  }
+
+  function store(key: string, entry: CacheEntry, observed: Observed) {
+    memory.set(key, entry);
+    deps.waitUntil(writeEntry(deps.kv, key, entry, kvExpirationTtl(settings), observed));
+  }
+
+  function answer(entry: Extract<CacheEntry, { kind: "list" }>, outcome: Omit<CacheOutcome, "ageSeconds" | "freshForSeconds">, stale = false): HeatPumpList {
+    const age = Math.max(0, Date.now() - entry.fetchedAt);
+    return {
+      items: entry.items,
+      invalid: entry.invalid,
+      fetchedAt: new Date(entry.fetchedAt).toISOString(),
+      stale,
+      cache: { ...outcome, ageSeconds: Math.floor(age / 1000), freshForSeconds: freshForSeconds(age, settings) },
+    };
+  }
+
+  async function fromUpstream(key: string, grant: AccessGrant, call: UpstreamCall, status: "miss" | "refreshed", fallback?: CacheEntry): Promise<HeatPumpList> {
+    try {
+      const { entry, joined } = await fetchAndStore(key, grant, call);
+      if (entry.kind !== "list") throw new UserNotFoundError("Podero does not know this user in this organisation.");
+      return answer(entry, { status, collapsed: joined, upstreamStatus: 200 });
+    } catch (error) {
+      // stale-if-error: Podero failed (not "no such user"), and the stored copy is young enough.
+      const usable = fallback?.kind === "list" && usableOnError(Date.now() - fallback.fetchedAt, settings);
+      if (usable && error instanceof ProblemError && error.status >= 500) {
+        return answer(fallback, { status: "stale-if-error", upstreamStatus: call.observed.upstream_status ?? error.status }, true);
+      }
+      throw error;
+    }
+  }
+
+  return {
+    async list(grant, { call, forceRefresh }: SourceRequest) {
+      const key = cacheKey(grant);
+      const observed = call.observed as Observed;
+      const { entry, tier } = await lookup(key, observed);
+      if (!entry) return fromUpstream(key, grant, call, "miss");
+
+      const age = Date.now() - entry.fetchedAt;
+      if (entry.kind === "not_found") {
+        if (negativeHit(age, settings) && !(forceRefresh && refreshAllowed(age, settings))) {
+          throw new UserNotFoundError("Podero does not know this user in this organisation.", { headers: { "cache-status": "heat-pump-edge; hit; detail=negative" } });
+        }
+        return fromUpstream(key, grant, call, "miss");
+      }
+      if (forceRefresh) {
+        if (!refreshAllowed(age, settings)) return answer(entry, { status: "refresh-throttled", tier });
+        return fromUpstream(key, grant, call, "refreshed", entry);
+      }
+      switch (freshness(age, settings)) {
+        case "fresh":
+          return answer(entry, { status: "hit", tier });
+        case "stale-while-revalidate":
+          deps.waitUntil(
+            fetchAndStore(key, grant, call).catch((error: unknown) => {
+              observed.background_error = error instanceof Error ? error.message : String(error);
+            }),
+          );
+          return answer(entry, { status: "stale-while-revalidate", tier });
+        case "stale-if-error":
+          return fromUpstream(key, grant, call, "miss", entry);
+        case "expired":
+          return fromUpstream(key, grant, call, "miss");
+      }
+    },
+  };
+}

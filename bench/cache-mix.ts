@@ -28,7 +28,7 @@ try {
   let sent = 0;
 
   const pick = () => users[Math.floor(userCount * Math.random() ** 2)]!; // a few popular users, a long tail
-  const path = (user: string) => {
+  const path = (user: string): { path: string; headers: Record<string, string> } => {
     const roll = Math.random();
     const base = `/v1/orgs/${orgId}/users/${user}/heat-pumps`;
     if (roll < 0.6) return { path: base, headers: {} };

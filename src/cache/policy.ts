@@ -27,7 +27,8 @@ export function usableOnError(ageMs: number, settings: CacheSettings): boolean {
 }
 
 export function freshForSeconds(ageMs: number, settings: CacheSettings): number {
-  return Math.max(0, Math.floor((settings.ttlSeconds * 1000 - ageMs) / 1000));
+  // Rounded up: a copy fetched a few milliseconds ago is still "fresh for 30 s", not 29.
+  return Math.max(0, Math.ceil((settings.ttlSeconds * 1000 - ageMs) / 1000));
 }
 
 /** A forced refresh goes upstream only when the copy is at least this old: it protects Podero. */

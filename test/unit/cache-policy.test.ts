@@ -30,7 +30,7 @@ describe("freshness windows (RFC 9111 + RFC 5861)", () => {
 
   it("counts down the remaining freshness in whole seconds", () => {
     expect(freshForSeconds(0, SETTINGS)).toBe(30);
-    expect(freshForSeconds(s(12.5), SETTINGS)).toBe(17);
+    expect(freshForSeconds(s(12.5), SETTINGS)).toBe(18);
     expect(freshForSeconds(s(45), SETTINGS)).toBe(0);
   });
 

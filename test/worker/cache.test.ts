@@ -116,11 +116,12 @@ describe("edge cache", () => {
   it("makes exactly one upstream call for 100 concurrent requests on a cold key", async () => {
     const ids = newIds();
     const jwt = await token(ids);
-    await scenario(ids.userId, { queue: [{ delay_ms: 300, json: [heatPump({}, "burst")] }] });
+    await scenario(ids.userId, { queue: [{ delay_ms: 600, json: [heatPump({}, "burst")] }] });
     const answers = await Promise.all(Array.from({ length: 100 }, () => get(ids, jwt)));
     expect(answers.map((answer) => answer.response.status)).toEqual(Array(100).fill(200));
     expect((await upstreamCalls(ids.userId)).calls).toBe(1);
-    expect(answers.filter((answer) => answer.status.endsWith("; collapsed")).length).toBe(99);
+    // All but one waited for that call (or, on a slow machine, arrived after it and hit the cache).
+    expect(answers.filter((answer) => answer.status.endsWith("; collapsed") || answer.status.includes("; hit; ")).length).toBe(99);
     expect(new Set(answers.map((answer) => answer.body!.data[0]!.id))).toEqual(new Set([heatPump({}, "burst").id]));
   });
 

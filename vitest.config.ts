@@ -36,6 +36,10 @@ export default defineConfig({
         },
       },
       {
+        // The deployable bundle, built as `wrangler deploy --dry-run --minify` builds it.
+        test: { name: "build", include: ["test/build/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 },
+      },
+      {
         // `wrangler dev` as a process, spoken to over HTTP.
         test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 },
       },

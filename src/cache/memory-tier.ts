@@ -5,7 +5,10 @@
  */
 export class MemoryTier<T> {
   readonly #entries = new Map<string, T>();
-  constructor(readonly maxEntries: number) {}
+  readonly maxEntries: number;
+  constructor(maxEntries: number) {
+    this.maxEntries = maxEntries;
+  }
 
   get(key: string): T | undefined {
     const value = this.#entries.get(key);

@@ -120,7 +120,7 @@ export function reshapeHeatPump(item: UpstreamHeatPump, options: ReshapeOptions)
       stale: stateAgeS === null || stateAgeS > options.staleAfterSeconds,
     },
     onboarding: { embeddable_url: item.embeddable_url, authorization_url: item.authorization_url },
-    additional_upstream_fields: Object.fromEntries(Object.entries(item).filter(([field]) => !KNOWN_UPSTREAM_FIELDS.has(field))),
+    additional_upstream_fields: unknownFields(item),
   };
 }
 
@@ -145,6 +145,15 @@ export function compactHeatPump(heatPump: HeatPump): CompactHeatPump {
     state_updated_at: heatPump.freshness.state_updated_at,
     stale: heatPump.freshness.stale,
   };
+}
+
+function unknownFields(item: UpstreamHeatPump): Record<string, unknown> {
+  const extra: Record<string, unknown> = {};
+  const fields = Object.keys(item);
+  // Validation fills every known field, so the usual case (no drift) is settled by the count alone.
+  if (fields.length === KNOWN_UPSTREAM_FIELDS.size) return extra;
+  for (const field of fields) if (!KNOWN_UPSTREAM_FIELDS.has(field)) extra[field] = item[field];
+  return extra;
 }
 
 function isNever(timestamp: string): boolean {

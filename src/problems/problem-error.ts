@@ -32,14 +32,13 @@ export class ProblemError extends Error {
     description: "The edge failed in a way it did not expect. The request id identifies the log line.",
   };
 
+  readonly detail: string;
   readonly headers: Record<string, string>;
   readonly extensions: Record<string, unknown>;
 
-  constructor(
-    readonly detail: string,
-    options: ProblemOptions = {},
-  ) {
+  constructor(detail: string, options: ProblemOptions = {}) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.detail = detail;
     this.name = new.target.name;
     this.headers = options.headers ?? {};
     this.extensions = options.extensions ?? {};

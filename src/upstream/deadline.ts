@@ -3,7 +3,9 @@ import { UpstreamTimeoutError } from "../problems/errors.ts";
 /** One deadline for everything a request asks of the upstream: token, attempts, retry waits, body reads. */
 export class Deadline {
   readonly #at: number;
-  constructor(readonly budgetMs: number) {
+  readonly budgetMs: number;
+  constructor(budgetMs: number) {
+    this.budgetMs = budgetMs;
     this.#at = Date.now() + budgetMs;
   }
   remainingMs(): number {

@@ -4,6 +4,7 @@ import { IssuerUnavailableError } from "../problems/errors.ts";
 import { invalidToken, MAX_TOKEN_LENGTH } from "./bearer.ts";
 import { keySetFor } from "./key-sets.ts";
 import type { Principal } from "./principal.ts";
+import { rememberedPrincipal, rememberPrincipal } from "./verified-tokens.ts";
 
 /** Asymmetric only: an HMAC token could be forged by anyone holding the issuer's public key. */
 export const ACCEPTED_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"] as const;
@@ -19,6 +20,12 @@ const CLOCK_TOLERANCE_S = 60;
  * Throws `invalid_token` (401) or `issuer_keys_unavailable` (503); never returns an unverified principal.
  */
 export async function verifyPartnerToken(token: string, config: EdgeConfig): Promise<Principal> {
+  if (token.length > MAX_TOKEN_LENGTH) throw invalidToken("The token is larger than the edge accepts.");
+  return rememberedPrincipal(config, token) ?? verifyAndRemember(token, config);
+}
+
+/** The full verification, every time (what `verifyPartnerToken` does for a token it has not seen). */
+export async function verifyAndRemember(token: string, config: EdgeConfig): Promise<Principal> {
   if (token.length > MAX_TOKEN_LENGTH) throw invalidToken("The token is larger than the edge accepts.");
 
   let header: ReturnType<typeof decodeProtectedHeader>;
@@ -60,7 +67,7 @@ export async function verifyPartnerToken(token: string, config: EdgeConfig): Pro
   const scope = payload.scope;
   if (scope !== undefined && typeof scope !== "string") throw invalidToken('The "scope" claim must be a space-separated string.');
 
-  return {
+  const principal: Principal = {
     issuer: issuer.issuer,
     subject: payload.sub,
     orgId: orgId.toLowerCase(),
@@ -68,6 +75,9 @@ export async function verifyPartnerToken(token: string, config: EdgeConfig): Pro
     scopes: new Set((scope ?? "").split(" ").filter(Boolean)),
     issuerOrgs: issuer.orgs,
   };
+  // `exp` is required and was checked; it is honoured with the same tolerance jose applied.
+  rememberPrincipal(config, token, principal, ((payload.exp as number) + CLOCK_TOLERANCE_S) * 1000);
+  return principal;
 }
 
 function verificationProblem(error: unknown) {

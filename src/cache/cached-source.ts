@@ -6,12 +6,13 @@ import { ProblemError } from "../problems/problem-error.ts";
 import { fetchUserHeatPumps, type UpstreamCall } from "../upstream/client.ts";
 import { cacheKey, type CacheEntry } from "./entry.ts";
 import { readEntry, writeEntry, type KvObserver } from "./kv-store.ts";
-import { MemoryTier } from "./memory-tier.ts";
+import { Lru } from "../util/lru.ts";
 import { freshForSeconds, freshness, kvExpirationTtl, negativeHit, refreshAllowed, usableOnError } from "./policy.ts";
 import { SingleFlight } from "./single-flight.ts";
 
 // Per isolate, shared by all requests it serves: plain data only.
-const memory = new MemoryTier<CacheEntry>(2000);
+// The in-isolate tier in front of KV: a hot key costs no KV read while its copy is fresh.
+const memory = new Lru<CacheEntry>(2000);
 const inflight = new SingleFlight<CacheEntry>();
 
 export interface CacheDeps {

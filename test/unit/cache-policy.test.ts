@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cacheHeaders, cacheStatus } from "../../src/cache/http-headers.ts";
-import { MemoryTier } from "../../src/cache/memory-tier.ts";
+import { Lru } from "../../src/util/lru.ts";
 import { freshForSeconds, freshness, kvExpirationTtl, negativeHit, refreshAllowed, usableOnError } from "../../src/cache/policy.ts";
 import type { CacheSettings } from "../../src/config/config.ts";
 
@@ -63,9 +63,9 @@ describe("Cache-Status (RFC 9211) and caching headers", () => {
   });
 });
 
-describe("MemoryTier", () => {
+describe("Lru", () => {
   it("evicts the least recently used entry beyond its size", () => {
-    const tier = new MemoryTier<number>(2);
+    const tier = new Lru<number>(2);
     tier.set("a", 1);
     tier.set("b", 2);
     expect(tier.get("a")).toBe(1); // a is now the most recent

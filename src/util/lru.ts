@@ -1,9 +1,9 @@
 /**
- * The in-isolate tier in front of KV: a bounded LRU map, so a hot key costs no KV read per request.
- * Bounded in size here and in time by the caller (a copy is used from memory only while fresh).
+ * A bounded least-recently-used map for per-isolate memos (the cache's memory tier, verified tokens).
+ * Bounded in size here and in time by its callers.
  * Holds plain data only, never a Response or stream, so it is safe to share between requests.
  */
-export class MemoryTier<T> {
+export class Lru<T> {
   readonly #entries = new Map<string, T>();
   readonly maxEntries: number;
   constructor(maxEntries: number) {

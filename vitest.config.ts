@@ -19,7 +19,7 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks")),
+              bindings: testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks"), inject<string>("embedSigningKey")),
               // PARTNER_RATE_LIMITER as in wrangler.toml, and a small one the rate-limit test swaps in.
               ratelimits: {
                 PARTNER_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 600, period: 60 } },

@@ -1,6 +1,7 @@
 // `npm start`: the worker under `wrangler dev`, against the built-in fake Podero and a local development
 // token issuer, and a ready-to-paste curl. The fake and the issuer run in this Node process, never in
 // the worker: a deployed worker cannot reach or trust them (and refuses plain-http issuers outside development).
+import { exportJWK, generateKeyPair } from "jose";
 import { DEV_ORG_ID, DEV_USER_ID } from "../dev/fake-podero/fixtures.ts";
 import { startFakePodero } from "../dev/fake-podero/server.ts";
 import { startWranglerDev } from "../dev/wrangler-dev.ts";
@@ -9,6 +10,10 @@ const port = Number(process.env.PORT ?? 8787);
 const fakePort = Number(process.env.FAKE_PODERO_PORT ?? 8788);
 const fake = await startFakePodero({ port: fakePort, latencyMs: Number(process.env.FAKE_PODERO_LATENCY_MS ?? 0) });
 const issuer = `${fake.url}/__idp/dev`;
+
+// A fresh embed-token key per run (deployed workers get theirs with `wrangler secret put EMBED_SIGNING_KEY`).
+const { privateKey } = await generateKeyPair("EdDSA", { extractable: true });
+const embedSigningKey = JSON.stringify({ ...(await exportJWK(privateKey)), kid: `dev-${Date.now()}` });
 
 console.log(`fake Podero upstream and development issuer on ${fake.url}; starting wrangler dev …`);
 const worker = await startWranglerDev({
@@ -20,6 +25,7 @@ const worker = await startWranglerDev({
     UPSTREAM_BASE_URL: fake.url,
     UPSTREAM_API_TOKEN: "fake-upstream-token",
     PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json` }]),
+    EMBED_SIGNING_KEY: embedSigningKey,
   },
 });
 
@@ -31,12 +37,12 @@ const token = await fake.idp.sign("dev", {
   iat: now,
   exp: now + 24 * 3600,
   org_id: DEV_ORG_ID,
-  scope: "heat_pumps:read",
+  scope: "heat_pumps:read heat_pumps:refresh embeds:write",
 });
 const base = `${worker.url}/v1/orgs/${DEV_ORG_ID}/users/${DEV_USER_ID}/heat-pumps`;
 console.log(`
 heat-pump-edge is running on ${worker.url}  (API reference: ${worker.url}/docs)
-A development token (24 h, scope heat_pumps:read) for organisation ${DEV_ORG_ID}:
+A development token (24 h, scopes heat_pumps:read heat_pumps:refresh embeds:write) for organisation ${DEV_ORG_ID}:
 
   export TOKEN='${token}'
   curl -s -H "Authorization: Bearer $TOKEN" '${base}?view=compact'

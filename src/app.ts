@@ -8,6 +8,9 @@ import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
 import { partnerAuth } from "./auth/middleware.ts";
 import { listHeatPumpsPoderoCompatible } from "./compat/handlers.ts";
+import { createEmbedToken, embedHeatPumps, embedJwks } from "./embed/handlers.ts";
+import { embedAuth, embedCors } from "./embed/middleware.ts";
+import { createEmbedTokenRoute, embedHeatPumpsRoute, jwksRoute } from "./embed/routes.ts";
 import { upstreamCompatibleListRoute } from "./compat/routes.ts";
 import { getHeatPump, listHeatPumps, refreshHeatPumps } from "./heat-pumps/handlers.ts";
 import { getHeatPumpRoute, listHeatPumpsRoute, refreshHeatPumpsRoute } from "./heat-pumps/routes.ts";
@@ -73,14 +76,27 @@ export function buildApp() {
     return c.json({ type: problemType(code), code, title, status, description }, 200);
   });
 
+  const conditional = etag({ retainedHeaders: [...RETAINED_304_HEADERS, ...HEADERS_KEPT_ON_304] });
   for (const partnerRoutes of ["/v1/orgs/*", "/api/partners/*"]) {
-    app.use(partnerRoutes, partnerAuth(), partnerRateLimit(), etag({ retainedHeaders: [...RETAINED_304_HEADERS, ...HEADERS_KEPT_ON_304] }));
+    app.use(partnerRoutes, partnerAuth(), partnerRateLimit(), conditional);
   }
+  // Embed routes take the edge's own short-lived embed tokens, never partner tokens.
+  app.use("/v1/embed/*", embedCors(), embedAuth(), partnerRateLimit(), conditional);
+  app.openapi(embedHeatPumpsRoute, embedHeatPumps);
+  app.openapi(createEmbedTokenRoute, createEmbedToken);
+  app.openapi(jwksRoute, embedJwks);
   app.openapi(listHeatPumpsRoute, listHeatPumps);
   app.openapi(refreshHeatPumpsRoute, refreshHeatPumps);
   app.openapi(getHeatPumpRoute, getHeatPump);
   app.openapi(upstreamCompatibleListRoute, listHeatPumpsPoderoCompatible);
 
+  app.openAPIRegistry.registerComponent("securitySchemes", "embedToken", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "An embed token from `createEmbedToken` (`typ: embed+jwt`); partner tokens are refused here.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "embedTokenQuery", { type: "apiKey", in: "query", name: "token", description: "The embed token as `?token=` (iframes)." });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
@@ -102,6 +118,7 @@ export function buildApp() {
     tags: [
       { name: "Heat pumps", description: "The edge's documented representation." },
       { name: "Podero-compatible", description: "Podero's own shape, for migrating apps." },
+      { name: "Embeds", description: "Status cards in partners' pages: embed tokens, widget data, the card." },
       { name: "Service", description: "Health and problem types." },
     ],
   }));

@@ -5,6 +5,8 @@ declare namespace Cloudflare {
     UPSTREAM_API_TOKEN?: string;
     UPSTREAM_CLIENT_ID?: string;
     UPSTREAM_CLIENT_SECRET?: string;
+    /** Private Ed25519 or P-256 JWK (JSON) that signs embed tokens; embedding is off without it. */
+    EMBED_SIGNING_KEY?: string;
   }
 }
 

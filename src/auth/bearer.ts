@@ -18,10 +18,10 @@ export function bearerToken(header: string | undefined): string {
   return match[1];
 }
 
-/** RFC 6750 §3 challenge. */
+/** RFC 6750 §3 challenge; values keep only what §3 allows (printable ASCII without `"` and `\\`). */
 export function challenge(params: Record<string, string> = {}): string {
   const quoted = Object.entries({ realm: "heat-pump-edge", ...params }).map(
-    ([key, value]) => `${key}="${value.replaceAll(/["\\]/g, "")}"`,
+    ([key, value]) => `${key}="${value.replaceAll("…", "...").replaceAll(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, "")}"`,
   );
   return `Bearer ${quoted.join(", ")}`;
 }

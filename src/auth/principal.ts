@@ -15,4 +15,5 @@ export const SCOPES = {
   heatPumpsRead: "heat_pumps:read",
   ownersRead: "owners:read",
   heatPumpsRefresh: "heat_pumps:refresh",
+  embedsWrite: "embeds:write",
 } as const;

@@ -5,6 +5,7 @@ import { invalidToken, MAX_TOKEN_LENGTH } from "./bearer.ts";
 import { keySetFor } from "./key-sets.ts";
 import type { Principal } from "./principal.ts";
 import { rememberedPrincipal, rememberPrincipal } from "./verified-tokens.ts";
+import { EMBED_TOKEN_TYPE } from "../embed/embed-token.ts";
 
 /** Asymmetric only: an HMAC token could be forged by anyone holding the issuer's public key. */
 export const ACCEPTED_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"] as const;
@@ -39,6 +40,7 @@ export async function verifyAndRemember(token: string, config: EdgeConfig): Prom
   if (!ACCEPTED_ALGORITHMS.includes(header.alg as (typeof ACCEPTED_ALGORITHMS)[number])) {
     throw invalidToken(`Algorithm ${String(header.alg)} is not accepted; use one of ${ACCEPTED_ALGORITHMS.join(", ")}.`);
   }
+  if (header.typ === EMBED_TOKEN_TYPE) throw invalidToken("An embed token is not a partner token; it works only on /v1/embed/ routes.");
   const keyHeader = KEY_CARRYING_HEADERS.find((name) => name in header);
   if (keyHeader) throw invalidToken(`The "${keyHeader}" header is not accepted; keys come only from the issuer's JWKS.`);
 

@@ -56,6 +56,7 @@ const EnvSchema = z.object({
   CACHE_NEGATIVE_TTL_SECONDS: nonNegativeInt(10, 300),
   CACHE_REFRESH_MIN_INTERVAL_SECONDS: positiveInt(5, 300),
   RATE_LIMIT_REQUESTS: nonNegativeInt(600, 1_000_000),
+  EMBED_SIGNING_KEY: z.string().min(1).optional(),
   RATE_LIMIT_PERIOD_SECONDS: z.enum(["10", "60"]).default("60").transform(Number),
 });
 
@@ -77,6 +78,8 @@ export interface EdgeConfig {
     credentials: UpstreamCredentials;
   };
   cache: CacheSettings;
+  /** The edge's private JWK for embed tokens (secret); embedding is off without it. */
+  embedSigningKey: string | undefined;
   /** Per issuer and organisation; `requests: 0` turns it off. Must match the `[[ratelimits]]` binding's `simple` config. */
   rateLimit: { requests: number; periodSeconds: number };
 }
@@ -120,6 +123,8 @@ export function parseConfig(env: Record<string, unknown>): EdgeConfig {
   }
   const issuerNames = vars.PARTNER_ISSUERS.map((issuer) => issuer.issuer);
   if (new Set(issuerNames).size !== issuerNames.length) problems.push("PARTNER_ISSUERS: an issuer is listed twice");
+  // The edge signs embed tokens as "heat-pump-edge"; a partner issuer of that name could blur the two kinds.
+  if (issuerNames.includes("heat-pump-edge")) problems.push('PARTNER_ISSUERS: "heat-pump-edge" is the edge\'s own issuer name');
   if (problems.length > 0 || !credentials) throw misconfigured(problems);
 
   return Object.freeze({
@@ -143,6 +148,7 @@ export function parseConfig(env: Record<string, unknown>): EdgeConfig {
       refreshMinIntervalSeconds: vars.CACHE_REFRESH_MIN_INTERVAL_SECONDS,
     }),
     rateLimit: Object.freeze({ requests: vars.RATE_LIMIT_REQUESTS, periodSeconds: vars.RATE_LIMIT_PERIOD_SECONDS }),
+    embedSigningKey: vars.EMBED_SIGNING_KEY,
   });
 }
 

@@ -21,6 +21,7 @@ export interface RequestLogFields {
   background_error?: string;
   rate_limited?: boolean;
   rate_limit_error?: string;
+  embed_origins?: number;
   heat_pumps?: number;
   invalid_items?: { index: number; id: string | null; issues: string[] }[];
   problem?: string;

@@ -89,6 +89,15 @@ export class ForbiddenUserError extends ProblemError {
   };
 }
 
+export class OriginNotAllowedError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 403,
+    code: "origin_not_allowed",
+    title: "Origin not allowed",
+    description: "The page's origin is not one the embed token was issued for.",
+  };
+}
+
 export class RateLimitedError extends ProblemError {
   static override readonly spec: ProblemSpec = {
     status: 429,
@@ -176,6 +185,7 @@ export const PROBLEM_CATALOGUE: readonly ProblemClass[] = [
   InsufficientScopeError,
   ForbiddenOrganisationError,
   ForbiddenUserError,
+  OriginNotAllowedError,
   RateLimitedError,
   UserNotFoundError,
   HeatPumpNotFoundError,

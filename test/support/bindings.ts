@@ -12,8 +12,9 @@ export const ISSUERS = {
 
 export const LIMITED_ORG_ID = "11111111-2222-4333-8444-555555555555";
 
-export function testBindings(fakeUrl: string, inlineJwks: { keys: object[] }) {
+export function testBindings(fakeUrl: string, inlineJwks: { keys: object[] }, embedSigningKey: string) {
   return {
+    EMBED_SIGNING_KEY: embedSigningKey,
     ENVIRONMENT: "development",
     UPSTREAM_BASE_URL: fakeUrl,
     UPSTREAM_API_TOKEN: "fake-upstream-token",

@@ -1,10 +1,12 @@
 import type { TestProject } from "vitest/node";
+import { exportJWK, generateKeyPair } from "jose";
 import { startFakePodero } from "../../dev/fake-podero/server.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     fakeUpstreamUrl: string;
     inlineJwks: { keys: object[] };
+    embedSigningKey: string;
   }
 }
 
@@ -13,5 +15,8 @@ export default async function setup(project: TestProject) {
   const fake = await startFakePodero();
   project.provide("fakeUpstreamUrl", fake.url);
   project.provide("inlineJwks", await fake.idp.jwks("partner-b", false));
+  // The edge's own embed-token key, as operators set it with `wrangler secret put EMBED_SIGNING_KEY`.
+  const { privateKey } = await generateKeyPair("EdDSA", { extractable: true });
+  project.provide("embedSigningKey", JSON.stringify({ ...(await exportJWK(privateKey)), kid: "embed-test-1" }));
   return () => fake.close();
 }

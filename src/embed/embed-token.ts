@@ -1,0 +1,76 @@
+import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
+import { invalidToken } from "../auth/bearer.ts";
+import type { EdgeConfig } from "../config/config.ts";
+import { embedSigningKey } from "./signing-key.ts";
+
+// Embed tokens: short-lived, read-only, signed by the edge itself, bound to one organisation, one user,
+// optionally one heat pump, and the partner's page origins. Explicitly typed (RFC 8725 §3.11) and with
+// their own issuer and audience, so a partner token can never pass as an embed token, nor the reverse.
+export const EMBED_TOKEN_TYPE = "embed+jwt";
+export const EMBED_ISSUER = "heat-pump-edge";
+export const EMBED_AUDIENCE = "heat-pump-edge:embed";
+export const EMBED_TTL = { min: 60, max: 3600, default: 600 } as const;
+
+export interface EmbedClaims {
+  orgId: string;
+  userId: string;
+  heatPumpId: string | undefined;
+  origins: string[];
+  /** The partner application the token was made for (`sub` of its partner token), for the logs. */
+  partner: string | undefined;
+}
+
+export async function issueEmbedToken(config: EdgeConfig, claims: EmbedClaims, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
+  const key = await embedSigningKey(config);
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({
+    org_id: claims.orgId,
+    user_id: claims.userId,
+    ...(claims.heatPumpId ? { heat_pump_id: claims.heatPumpId } : {}),
+    origins: claims.origins,
+    scope: "heat_pumps:read",
+    ...(claims.partner ? { partner: claims.partner } : {}),
+  })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: EMBED_TOKEN_TYPE })
+    .setIssuer(EMBED_ISSUER)
+    .setAudience(EMBED_AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + ttlSeconds)
+    .setJti(crypto.randomUUID())
+    .sign(key.privateKey);
+  return { token, expiresAt: new Date((now + ttlSeconds) * 1000) };
+}
+
+export async function verifyEmbedToken(config: EdgeConfig, token: string): Promise<EmbedClaims & { expiresAt: number }> {
+  const key = await embedSigningKey(config);
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch (error) {
+    throw invalidToken("The embed token is not a well-formed JWT.", error);
+  }
+  if (header.typ !== EMBED_TOKEN_TYPE) throw invalidToken("This is not an embed token; ask for one at POST …/embed-tokens.");
+  try {
+    const { payload } = await jwtVerify(token, key.publicKey, {
+      issuer: EMBED_ISSUER,
+      audience: EMBED_AUDIENCE,
+      algorithms: [key.alg],
+      typ: EMBED_TOKEN_TYPE,
+      requiredClaims: ["exp", "org_id", "user_id", "origins"],
+    });
+    const origins = payload.origins;
+    if (!Array.isArray(origins) || origins.some((origin) => typeof origin !== "string")) throw invalidToken("The embed token's origins are malformed.");
+    return {
+      orgId: String(payload.org_id),
+      userId: String(payload.user_id),
+      heatPumpId: typeof payload.heat_pump_id === "string" ? payload.heat_pump_id : undefined,
+      origins: origins as string[],
+      partner: typeof payload.partner === "string" ? payload.partner : undefined,
+      expiresAt: (payload.exp as number) * 1000,
+    };
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) throw invalidToken("The embed token has expired.", error);
+    if (error instanceof errors.JOSEError) throw invalidToken("The embed token could not be verified.", error);
+    throw error;
+  }
+}

@@ -1,0 +1,172 @@
+import { inject } from "vitest";
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
+import { describe, expect, it } from "vitest";
+import { heatPump } from "../../dev/fake-podero/fixtures.ts";
+import { api, listPath, newIds, problem, scenario, token, type Ids } from "./helpers.ts";
+
+const PAGE = "https://app.partner.example";
+const WRITE = { claims: { scope: "heat_pumps:read embeds:write" } };
+
+async function exchange(ids: Ids, body: Record<string, unknown>, jwt?: string) {
+  return api(`${listPath(ids).replace(/\/heat-pumps$/, "")}/embed-tokens`, {
+    method: "POST",
+    token: jwt ?? (await token(ids, WRITE)),
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+async function embedToken(ids: Ids, body: Record<string, unknown> = { origins: [PAGE] }): Promise<string> {
+  const response = await exchange(ids, body);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { token: string }).token;
+}
+
+const widget = (init: RequestInit & { token?: string; query?: string } = {}) => api(`/v1/embed/heat-pumps${init.query ?? ""}`, init);
+
+describe("POST …/embed-tokens", () => {
+  it("needs embeds:write", async () => {
+    const ids = newIds();
+    const body = await problem(await exchange(ids, { origins: [PAGE] }, await token(ids)), 403, "insufficient_scope");
+    expect(body.required_scope).toBe("embeds:write");
+  });
+
+  it("answers a short-lived, explicitly typed embed token bound to org, user and origins", async () => {
+    const ids = newIds();
+    const response = await exchange(ids, { origins: [PAGE, "https://shop.partner.example/"], ttl_seconds: 900 });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const body = (await response.json()) as { token: string; expires_at: string; origins: string[]; token_type: string };
+    expect(body.origins).toEqual([PAGE, "https://shop.partner.example"]);
+    expect(decodeProtectedHeader(body.token)).toMatchObject({ typ: "embed+jwt", alg: "EdDSA" });
+    const claims = decodeJwt(body.token);
+    expect(claims).toMatchObject({ iss: "heat-pump-edge", aud: "heat-pump-edge:embed", org_id: ids.orgId, user_id: ids.userId, origins: body.origins, scope: "heat_pumps:read" });
+    expect(claims.exp! - claims.iat!).toBe(900);
+    expect(Date.parse(body.expires_at)).toBe(claims.exp! * 1000);
+  });
+
+  it("defaults to 10 minutes and refuses lifetimes outside 60 s – 1 h", async () => {
+    const ids = newIds();
+    const claims = decodeJwt(await embedToken(ids));
+    expect(claims.exp! - claims.iat!).toBe(600);
+    for (const ttl of [59, 3601, 1.5]) {
+      const body = await problem(await exchange(ids, { origins: [PAGE], ttl_seconds: ttl }), 400, "invalid_request");
+      expect(body.errors?.[0]).toMatchObject({ in: "body", name: "ttl_seconds" });
+    }
+  });
+
+  it("validates every origin and names the bad ones", async () => {
+    const ids = newIds();
+    const body = await problem(await exchange(ids, { origins: [PAGE, "https://*.partner.example", "https://app.partner.example/widget"] }), 400, "invalid_request");
+    expect(body.errors?.map((error) => error.name)).toEqual(["origins.1", "origins.2"]);
+    await problem(await exchange(ids, { origins: [] }), 400, "invalid_request");
+    await problem(await exchange(ids, { origins: Array(11).fill(PAGE) }), 400, "invalid_request");
+  });
+
+  it("binds to a heat pump the user has, and refuses one the user has not", async () => {
+    const ids = newIds();
+    const one = heatPump({}, "bound-one");
+    const two = heatPump({}, "bound-two");
+    await scenario(ids.userId, { items: [one, two] });
+    const bound = await embedToken(ids, { origins: [PAGE], heat_pump_id: String(two.id).toUpperCase() });
+    expect(decodeJwt(bound).heat_pump_id).toBe(two.id);
+    const { data } = (await (await widget({ token: bound })).json()) as { data: { id: string }[] };
+    expect(data.map((hp) => hp.id)).toEqual([two.id]);
+    await problem(await exchange(ids, { origins: [PAGE], heat_pump_id: crypto.randomUUID() }), 404, "heat_pump_not_found");
+  });
+
+  it("is refused for another organisation or user", async () => {
+    const ids = newIds();
+    const other = { ...ids, orgId: crypto.randomUUID() };
+    await problem(await exchange(other, { origins: [PAGE] }, await token(ids, WRITE)), 403, "forbidden_organisation");
+  });
+});
+
+describe("GET /v1/embed/heat-pumps", () => {
+  it("answers the compact view of the token's user, by header or ?token=", async () => {
+    const ids = newIds();
+    await scenario(ids.userId, { items: [heatPump({}, "w1"), heatPump({ monitoring_status: "warning" }, "w2")] });
+    const embed = await embedToken(ids);
+    for (const response of [await widget({ token: embed }), await widget({ query: `?token=${embed}` })]) {
+      expect(response.status).toBe(200);
+      const { data, meta } = (await response.json()) as { data: Record<string, unknown>[]; meta: { view: string } };
+      expect(meta.view).toBe("compact");
+      expect(data.map((hp) => hp.status)).toEqual(["ok", "warning"]);
+      expect(JSON.stringify(data)).not.toMatch(/Mustermann|erika|https?:/i);
+    }
+  });
+
+  it("refuses a partner token, and the partner routes refuse an embed token", async () => {
+    const ids = newIds();
+    const partner = await token(ids);
+    const partnerRefused = await problem(await widget({ token: partner }), 401, "invalid_token");
+    expect(partnerRefused.detail).toMatch(/not an embed token/);
+    const embed = await embedToken(ids);
+    const embedRefused = await problem(await api(listPath(ids), { token: embed }), 401, "invalid_token");
+    expect(embedRefused.detail).toMatch(/embed token is not a partner token/);
+    await problem(await exchange(ids, { origins: [PAGE] }, embed), 401, "invalid_token");
+  });
+
+  it("refuses an expired, a tampered and a foreign-signed embed token", async () => {
+    const ids = newIds();
+    const key = JSON.parse(inject("embedSigningKey")) as JWK;
+    const privateKey = await importJWK(key, "EdDSA");
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ org_id: ids.orgId, user_id: ids.userId, origins: [PAGE], scope: "heat_pumps:read" })
+      .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "embed+jwt" })
+      .setIssuer("heat-pump-edge")
+      .setAudience("heat-pump-edge:embed")
+      .setIssuedAt(now - 700)
+      .setExpirationTime(now - 100)
+      .sign(privateKey);
+    expect((await problem(await widget({ token: expired }), 401, "invalid_token")).detail).toMatch(/expired/);
+
+    const [header, , signature] = (await embedToken(ids)).split(".");
+    const otherUser = btoa(JSON.stringify({ ...decodeJwt(await embedToken(ids)), user_id: crypto.randomUUID() })).replaceAll("=", "").replaceAll("+", "-").replaceAll("/", "_");
+    await problem(await widget({ token: `${header}.${otherUser}.${signature}` }), 401, "invalid_token");
+
+    const forged = await token(ids, { header: { typ: "embed+jwt" }, claims: { iss: "heat-pump-edge", aud: "heat-pump-edge:embed", user_id: ids.userId, origins: [PAGE] } });
+    await problem(await widget({ token: forged }), 401, "invalid_token");
+  });
+
+  it("answers CORS only for the token's origins, never with credentials", async () => {
+    const ids = newIds();
+    const embed = await embedToken(ids);
+    const allowed = await widget({ token: embed, headers: { origin: PAGE } });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe(PAGE);
+    expect(allowed.headers.get("vary")).toMatch(/Origin/);
+    expect(allowed.headers.get("access-control-allow-credentials")).toBeNull();
+    expect(allowed.headers.get("access-control-expose-headers")).toMatch(/etag/);
+
+    const refused = await widget({ token: embed, headers: { origin: "https://evil.example" } });
+    await problem(refused, 403, "origin_not_allowed");
+    expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("handles preflight: checked when the token is in the URL, GET only", async () => {
+    const ids = newIds();
+    const embed = await embedToken(ids);
+    const preflight = (origin: string, query = "") =>
+      widget({ method: "OPTIONS", query, headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization" } });
+    const ok = await preflight(PAGE, `?token=${embed}`);
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get("access-control-allow-origin")).toBe(PAGE);
+    expect(ok.headers.get("access-control-allow-methods")).toBe("GET");
+    expect(ok.headers.get("access-control-allow-headers")).toMatch(/authorization/);
+    expect((await preflight("https://evil.example", `?token=${embed}`)).headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("GET /.well-known/jwks.json", () => {
+  it("publishes the public half of the embed key, which verifies embed tokens", async () => {
+    const response = await api("/.well-known/jwks.json");
+    const jwks = (await response.json()) as { keys: JWK[] };
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).not.toHaveProperty("d");
+    expect(jwks.keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA", use: "sig", kid: "embed-test-1" });
+    const ids = newIds();
+    const { payload } = await jwtVerify(await embedToken(ids), createLocalJWKSet(jwks), { audience: "heat-pump-edge:embed", issuer: "heat-pump-edge" });
+    expect(payload.user_id).toBe(ids.userId);
+  });
+});

@@ -50,11 +50,15 @@ function onError(error: Error, c: Context<AppEnv>): Response {
   return respondWithProblem(problem, c);
 }
 
-/** Messages of the cause chain (never values of tokens or secrets: none are put into errors). */
+/**
+ * Messages of the cause chain (never values of tokens or secrets: none are put into errors), each labelled by
+ * its stable `code` where it has one (ours, jose's): class names do not survive the minified bundle.
+ */
 function causeChain(error: unknown): string {
   const messages: string[] = [];
   for (let current = error; current instanceof Error && messages.length < 5; current = current.cause) {
-    messages.push(`${current.name}: ${current.message}`);
+    const code = (current as { code?: unknown }).code;
+    messages.push(`${typeof code === "string" ? code : current.name}: ${current.message}`);
   }
   return messages.join(" <- ");
 }

@@ -39,7 +39,8 @@ export class ProblemError extends Error {
   constructor(detail: string, options: ProblemOptions = {}) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
     this.detail = detail;
-    this.name = new.target.name;
+    // Not the class name: the deployed bundle is minified without keeping names (wrangler.toml keep_names).
+    this.name = "ProblemError";
     this.headers = options.headers ?? {};
     this.extensions = options.extensions ?? {};
   }

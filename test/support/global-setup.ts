@@ -2,14 +2,6 @@ import type { TestProject } from "vitest/node";
 import { exportJWK, generateKeyPair } from "jose";
 import { startFakePodero } from "../../dev/fake-podero/server.ts";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    fakeUpstreamUrl: string;
-    inlineJwks: { keys: object[] };
-    embedSigningKey: string;
-  }
-}
-
 /** Starts the fake Podero (and identity provider) on a free local port for the workerd tests. */
 export default async function setup(project: TestProject) {
   const fake = await startFakePodero();

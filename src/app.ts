@@ -10,7 +10,8 @@ import { partnerAuth } from "./auth/middleware.ts";
 import { listHeatPumpsPoderoCompatible } from "./compat/handlers.ts";
 import { createEmbedToken, embedHeatPumps, embedJwks } from "./embed/handlers.ts";
 import { embedAuth, embedCors } from "./embed/middleware.ts";
-import { createEmbedTokenRoute, embedHeatPumpsRoute, jwksRoute } from "./embed/routes.ts";
+import { createEmbedTokenRoute, embedCardRoute, embedHeatPumpsRoute, embedLoaderRoute, jwksRoute } from "./embed/routes.ts";
+import { cardPage, embedLoader } from "./embed/card/handlers.ts";
 import { upstreamCompatibleListRoute } from "./compat/routes.ts";
 import { getHeatPump, listHeatPumps, refreshHeatPumps } from "./heat-pumps/handlers.ts";
 import { getHeatPumpRoute, listHeatPumpsRoute, refreshHeatPumpsRoute } from "./heat-pumps/routes.ts";
@@ -69,7 +70,13 @@ export function buildApp() {
   app.use(requestId({ headerName: "x-request-id", limitLength: 128 }));
   app.use(requestLog());
   app.use(timing({ total: true, totalDescription: "total" }));
-  app.use(secureHeaders({ crossOriginResourcePolicy: false }));
+  // The card is made to be framed by partners' pages: its CSP frame-ancestors (the token's origins) decides,
+  // so it gets no X-Frame-Options; everything else keeps Hono's defaults.
+  const apiHeaders = secureHeaders({ crossOriginResourcePolicy: false });
+  const cardHeaders = secureHeaders({ crossOriginResourcePolicy: false, xFrameOptions: false, crossOriginOpenerPolicy: false });
+  app.use(async function securityHeaders(c, next) {
+    return (c.req.path.startsWith("/embed") ? cardHeaders : apiHeaders)(c, next);
+  });
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
   app.openapi(problemTypeRoute, (c) => {
@@ -89,6 +96,12 @@ export function buildApp() {
   app.openapi(embedHeatPumpsRoute, embedHeatPumps);
   app.openapi(createEmbedTokenRoute, createEmbedToken);
   app.openapi(jwksRoute, embedJwks);
+  app.use("/embed/heat-pumps", conditional);
+  // HTML and JavaScript, not JSON: plain routes, described in the same document.
+  app.get("/embed/heat-pumps", cardPage);
+  app.get("/embed.js", embedLoader);
+  app.openAPIRegistry.registerPath(embedCardRoute);
+  app.openAPIRegistry.registerPath(embedLoaderRoute);
   app.openapi(listHeatPumpsRoute, listHeatPumps);
   app.openapi(refreshHeatPumpsRoute, refreshHeatPumps);
   app.openapi(getHeatPumpRoute, getHeatPump);

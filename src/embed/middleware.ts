@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../app-env.ts";
 import { bearerToken } from "../auth/bearer.ts";
-import { SCOPES } from "../auth/principal.ts";
+import { SCOPES, type Principal } from "../auth/principal.ts";
 import { configFor } from "../config/config.ts";
 import { OriginNotAllowedError } from "../problems/errors.ts";
 import { verifyEmbedToken, type EmbedClaims } from "./embed-token.ts";
@@ -58,14 +58,12 @@ export function embedAuth(): MiddlewareHandler<AppEnv> {
     if (origin && origin !== new URL(c.req.url).origin && !claims.origins.includes(origin)) {
       throw new OriginNotAllowedError("This page's origin is not one the embed token was issued for.");
     }
-    c.set("principal", {
-      issuer: EMBED_ISSUER_KEY,
-      subject: claims.partner,
-      orgId: claims.orgId,
-      userId: claims.userId,
-      scopes: new Set([SCOPES.heatPumpsRead]),
-      issuerOrgs: undefined,
-    });
+    c.set("principal", embedPrincipal(claims));
     await next();
   };
+}
+
+/** An embed token as a principal: read-only, for its one organisation and user. */
+export function embedPrincipal(claims: EmbedClaims): Principal {
+  return { issuer: EMBED_ISSUER_KEY, subject: claims.partner, orgId: claims.orgId, userId: claims.userId, scopes: new Set([SCOPES.heatPumpsRead]), issuerOrgs: undefined };
 }

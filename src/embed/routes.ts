@@ -89,3 +89,38 @@ export const jwksRoute = createRoute({
     ...problemResponses(MisconfiguredError),
   },
 });
+
+export const embedCardRoute = createRoute({
+  method: "get",
+  path: "/embed/heat-pumps",
+  operationId: "embedCard",
+  tags: ["Embeds"],
+  summary: "The heat-pump status card (HTML, for an iframe)",
+  description:
+    "A self-contained page: server-rendered cards, a nonce'd script that refreshes them every minute with ETags, light and dark, " +
+    "English or German. `Content-Security-Policy: frame-ancestors` is the token's origins. An expired token gets a page that says so (401); " +
+    "Podero unavailable without a stored copy, a page that says that (503). With `part=cards`, only the cards (what the script polls).",
+  request: {
+    query: z.object({
+      token: z.string().openapi({ param: { name: "token", in: "query" }, description: "The embed token." }),
+      lang: z.string().optional().openapi({ param: { name: "lang", in: "query" }, description: "`en` (default) or `de`; otherwise Accept-Language." }),
+      part: z.enum(["cards"]).optional().openapi({ param: { name: "part", in: "query" }, description: "Only the cards (HTML fragment)." }),
+    }),
+  },
+  responses: {
+    200: { description: "The card page (or the cards, with `part=cards`).", content: { "text/html": { schema: z.string() } } },
+    304: { description: "The cards did not change (`part=cards` with `If-None-Match`)." },
+    401: { description: "A page saying the card has expired (problem+json with `part=cards`).", content: { "text/html": { schema: z.string() } } },
+    503: { description: "A page saying the data is unavailable.", content: { "text/html": { schema: z.string() } } },
+  },
+});
+
+export const embedLoaderRoute = createRoute({
+  method: "get",
+  path: "/embed.js",
+  operationId: "embedLoader",
+  tags: ["Embeds"],
+  summary: "The loader script: inserts the card's iframe and sizes it",
+  description: 'Use as `<script src="https://EDGE/embed.js" data-token="EMBED_TOKEN" data-lang="de" async></script>`; optional `data-target` (element id) and `data-height`.',
+  responses: { 200: { description: "JavaScript.", content: { "text/javascript": { schema: z.string() } } } },
+});

@@ -1,0 +1,105 @@
+import { importJWK, SignJWT, type JWK } from "jose";
+import { describe, expect, inject, it } from "vitest";
+import { heatPump } from "../../dev/fake-podero/fixtures.ts";
+import { api, listPath, newIds, problem, scenario, token, type Ids } from "./helpers.ts";
+
+const PAGE = "https://app.partner.example";
+
+async function embedToken(ids: Ids, extra: Record<string, unknown> = {}): Promise<string> {
+  const response = await api(`${listPath(ids).replace(/\/heat-pumps$/, "")}/embed-tokens`, {
+    method: "POST",
+    token: await token(ids, { claims: { scope: "heat_pumps:read embeds:write" } }),
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ origins: [PAGE], ...extra }),
+  });
+  return ((await response.json()) as { token: string }).token;
+}
+
+const card = (embed: string, query = "") => api(`/embed/heat-pumps?token=${encodeURIComponent(embed)}${query}`);
+
+describe("GET /embed/heat-pumps (the card)", () => {
+  it("renders the heat pumps, escaped, with a CSP that only the token's origins may frame", async () => {
+    const ids = newIds();
+    await scenario(ids.userId, {
+      items: [heatPump({ device_model: { manufacturer: "<script>alert(1)</script>", model: "X" }, indoor_actual_temperature: 21.2, indoor_target_temperature: 21.5, dhw_temperature: 48.5, outdoor_temperature: 3.4, current_power_consumption_w: 1840, consumption_last_day_kwh: 18.4 }, "card")],
+    });
+    const response = await card(await embedToken(ids));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(response.headers.get("x-frame-options")).toBeNull();
+    const policy = response.headers.get("content-security-policy")!;
+    expect(policy).toMatch(`frame-ancestors ${PAGE}`);
+    expect(policy).toMatch(/default-src 'none'/);
+    const nonce = /script-src 'nonce-([^']+)'/.exec(policy)![1]!;
+    const html = await response.text();
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt; X");
+    expect(html).not.toContain("<script>alert(1)");
+    for (const value of ["21.2 °C", "21.5 °C", "48.5 °C", "3.4 °C", "1,840 W", "18.4 kWh", "ECO", "Heating"]) expect(html).toContain(value);
+    expect([...html.matchAll(/<script([^>]*)>/g)].every(([, attributes]) => attributes!.includes(`nonce="${nonce}"`))).toBe(true);
+    expect(html).toMatch(/<html lang="en">/);
+    expect(html).not.toMatch(/Mustermann|erika|onboarding\.example|cloud\.example/i);
+  });
+
+  it("speaks German with lang=de", async () => {
+    const ids = newIds();
+    await scenario(ids.userId, { items: [heatPump({ indoor_actual_temperature: 21.2 }, "de")] });
+    const html = await (await card(await embedToken(ids), "&lang=de")).text();
+    expect(html).toMatch(/<html lang="de">/);
+    expect(html).toContain("21,2 °C");
+    expect(html).toContain("Warmwasser");
+    expect(html).toContain("Aktualisiert");
+  });
+
+  it("shows an expired card, still framed only by the token's origins", async () => {
+    const ids = newIds();
+    const key = JSON.parse(inject("embedSigningKey")) as JWK;
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ org_id: ids.orgId, user_id: ids.userId, origins: [PAGE], scope: "heat_pumps:read" })
+      .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "embed+jwt" })
+      .setIssuer("heat-pump-edge")
+      .setAudience("heat-pump-edge:embed")
+      .setIssuedAt(now - 700)
+      .setExpirationTime(now - 60)
+      .sign(await importJWK(key, "EdDSA"));
+    const response = await card(expired);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("content-security-policy")).toMatch(`frame-ancestors ${PAGE}`);
+    expect(await response.text()).toContain("This status card has expired");
+
+    const garbage = await card("not-a-token");
+    expect(garbage.status).toBe(401);
+    expect(garbage.headers.get("content-security-policy")).toMatch(/frame-ancestors 'none'/);
+  });
+
+  it("says when Podero is unavailable and there is no stored copy", async () => {
+    const ids = newIds();
+    await scenario(ids.userId, { queue: [{ status: 503 }, { status: 503 }] });
+    const response = await card(await embedToken(ids));
+    expect(response.status).toBe(503);
+    expect(await response.text()).toContain("temporarily unavailable");
+  });
+
+  it("serves its cards to its own script with ETags: the first poll is a 304", async () => {
+    const ids = newIds();
+    const embed = await embedToken(ids);
+    const html = await (await card(embed)).text();
+    const config = JSON.parse(/<script[^>]*id="config"[^>]*>(.*?)<\/script>/s.exec(html)![1]!) as { refresh: string; etag: string; every: number; origins: string[] };
+    expect(config).toMatchObject({ every: 60, origins: [PAGE] });
+    expect(config.refresh).toMatch(/^\/embed\/heat-pumps\?token=.*&lang=en&part=cards$/);
+    const poll = await api(config.refresh, { headers: { "if-none-match": config.etag } });
+    expect(poll.status).toBe(304);
+    const fresh = await api(config.refresh);
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.get("etag")).toBe(config.etag);
+    expect(await fresh.text()).toMatch(/^<article class="card"/);
+    await problem(await api(config.refresh.replace(/token=[^&]+/, "token=expired.bad.token")), 401, "invalid_token");
+  });
+
+  it("GET /embed.js is a cacheable, cross-origin loadable loader", async () => {
+    const response = await api("/embed.js");
+    expect(response.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(response.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
+    expect(await response.text()).toContain("/embed/heat-pumps?token=");
+  });
+});

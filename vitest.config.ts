@@ -40,6 +40,10 @@ export default defineConfig({
         test: { name: "build", include: ["test/build/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 },
       },
       {
+        // The status card in Debian's Chromium (playwright-core), embedded by a partner page on another origin.
+        test: { name: "browser", include: ["test/browser/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 },
+      },
+      {
         // `wrangler dev` as a process, spoken to over HTTP.
         test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 },
       },

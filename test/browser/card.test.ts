@@ -1,12 +1,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from "jose";
+import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { chromium, type Browser, type Frame, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { startFakePodero } from "../../dev/fake-podero/server.ts";
 import { startWranglerDev, type WranglerDev } from "../../dev/wrangler-dev.ts";
+import { signEmbedToken } from "../support/embed-tokens.ts";
 
 // The status card in a real browser: Debian's Chromium driven by playwright-core, a partner page on another
 // origin that embeds the card with embed.js, the worker under wrangler dev and the fake Podero behind it.
@@ -171,14 +172,7 @@ describe("the status card in Chromium", () => {
 
   it("shows the expired state for an expired token", async () => {
     const partner = await partnerPage("localhost");
-    const now = Math.floor(Date.now() / 1000);
-    partner.token = await new SignJWT({ org_id: orgId, user_id: userId, origins: [partner.origin], scope: "heat_pumps:read" })
-      .setProtectedHeader({ alg: "EdDSA", kid: signingKey.kid, typ: "embed+jwt" })
-      .setIssuer("heat-pump-edge")
-      .setAudience("heat-pump-edge:embed")
-      .setIssuedAt(now - 900)
-      .setExpirationTime(now - 300)
-      .sign(await importJWK(signingKey, "EdDSA"));
+    partner.token = await signEmbedToken(signingKey, { org_id: orgId, user_id: userId, origins: [partner.origin] }, 900, -300);
     const url = partner.origin;
     const page = await browser.newPage();
     await page.goto(url);

@@ -1,18 +1,13 @@
-import { importJWK, SignJWT, type JWK } from "jose";
+import type { JWK } from "jose";
 import { describe, expect, inject, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
-import { api, listPath, newIds, problem, scenario, token, type Ids } from "./helpers.ts";
+import { signEmbedToken } from "../support/embed-tokens.ts";
+import { api, exchangeEmbedToken, newIds, problem, scenario, type Ids } from "./helpers.ts";
 
 const PAGE = "https://app.partner.example";
 
-async function embedToken(ids: Ids, extra: Record<string, unknown> = {}): Promise<string> {
-  const response = await api(`${listPath(ids).replace(/\/heat-pumps$/, "")}/embed-tokens`, {
-    method: "POST",
-    token: await token(ids, { claims: { scope: "heat_pumps:read embeds:write" } }),
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ origins: [PAGE], ...extra }),
-  });
-  return ((await response.json()) as { token: string }).token;
+async function embedToken(ids: Ids): Promise<string> {
+  return ((await (await exchangeEmbedToken(ids, { origins: [PAGE] })).json()) as { token: string }).token;
 }
 
 const card = (embed: string, query = "") => api(`/embed/heat-pumps?token=${encodeURIComponent(embed)}${query}`);
@@ -53,15 +48,7 @@ describe("GET /embed/heat-pumps (the card)", () => {
 
   it("shows an expired card, still framed only by the token's origins", async () => {
     const ids = newIds();
-    const key = JSON.parse(inject("embedSigningKey")) as JWK;
-    const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({ org_id: ids.orgId, user_id: ids.userId, origins: [PAGE], scope: "heat_pumps:read" })
-      .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "embed+jwt" })
-      .setIssuer("heat-pump-edge")
-      .setAudience("heat-pump-edge:embed")
-      .setIssuedAt(now - 700)
-      .setExpirationTime(now - 60)
-      .sign(await importJWK(key, "EdDSA"));
+    const expired = await signEmbedToken(JSON.parse(inject("embedSigningKey")) as JWK, { org_id: ids.orgId, user_id: ids.userId, origins: [PAGE] }, 700, -60);
     const response = await card(expired);
     expect(response.status).toBe(401);
     expect(response.headers.get("content-security-policy")).toMatch(`frame-ancestors ${PAGE}`);

@@ -1,20 +1,13 @@
 import { inject } from "vitest";
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
-import { api, listPath, newIds, problem, scenario, token, type Ids } from "./helpers.ts";
+import { signEmbedToken } from "../support/embed-tokens.ts";
+import { api, exchangeEmbedToken, listPath, newIds, problem, scenario, token, type Ids } from "./helpers.ts";
 
 const PAGE = "https://app.partner.example";
-const WRITE = { claims: { scope: "heat_pumps:read embeds:write" } };
 
-async function exchange(ids: Ids, body: Record<string, unknown>, jwt?: string) {
-  return api(`${listPath(ids).replace(/\/heat-pumps$/, "")}/embed-tokens`, {
-    method: "POST",
-    token: jwt ?? (await token(ids, WRITE)),
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-}
+const exchange = exchangeEmbedToken;
 
 async function embedToken(ids: Ids, body: Record<string, unknown> = { origins: [PAGE] }): Promise<string> {
   const response = await exchange(ids, body);
@@ -78,7 +71,7 @@ describe("POST …/embed-tokens", () => {
   it("is refused for another organisation or user", async () => {
     const ids = newIds();
     const other = { ...ids, orgId: crypto.randomUUID() };
-    await problem(await exchange(other, { origins: [PAGE] }, await token(ids, WRITE)), 403, "forbidden_organisation");
+    await problem(await exchange(other, { origins: [PAGE] }, await token(ids, { claims: { scope: "heat_pumps:read embeds:write" } })), 403, "forbidden_organisation");
   });
 });
 
@@ -110,15 +103,7 @@ describe("GET /v1/embed/heat-pumps", () => {
   it("refuses an expired, a tampered and a foreign-signed embed token", async () => {
     const ids = newIds();
     const key = JSON.parse(inject("embedSigningKey")) as JWK;
-    const privateKey = await importJWK(key, "EdDSA");
-    const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({ org_id: ids.orgId, user_id: ids.userId, origins: [PAGE], scope: "heat_pumps:read" })
-      .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "embed+jwt" })
-      .setIssuer("heat-pump-edge")
-      .setAudience("heat-pump-edge:embed")
-      .setIssuedAt(now - 700)
-      .setExpirationTime(now - 100)
-      .sign(privateKey);
+    const expired = await signEmbedToken(key, { org_id: ids.orgId, user_id: ids.userId, origins: [PAGE] }, 700, -100);
     expect((await problem(await widget({ token: expired }), 401, "invalid_token")).detail).toMatch(/expired/);
 
     const [header, , signature] = (await embedToken(ids)).split(".");

@@ -110,3 +110,13 @@ export async function problem(response: Response, status: number, code: string):
   if (body.request_id !== response.headers.get("x-request-id")) throw new Error("request id not echoed in the problem");
   return body;
 }
+
+/** Exchanges a partner token (scope embeds:write) for an embed token, as a partner's back end does. */
+export async function exchangeEmbedToken(ids: Ids, body: Record<string, unknown>, partnerToken?: string): Promise<Response> {
+  return api(`${listPath(ids).replace(/\/heat-pumps$/, "")}/embed-tokens`, {
+    method: "POST",
+    token: partnerToken ?? (await token(ids, { claims: { scope: "heat_pumps:read embeds:write" } })),
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}

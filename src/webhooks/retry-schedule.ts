@@ -1,0 +1,24 @@
+// When to try a failed delivery again: about three days in all, with jitter so that many receivers coming back
+// at once are not hit at once. A receiver's Retry-After (on 429/503) is honoured when it asks for longer.
+export const RETRY_DELAYS_S = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 14 * 3600, 20 * 3600, 24 * 3600] as const;
+
+export type DeliveryVerdict =
+  | { outcome: "delivered" }
+  | { outcome: "retry"; delaySeconds: number }
+  | { outcome: "disable" }
+  | { outcome: "dead-letter" };
+
+/**
+ * What to do after attempt `attempt` (1-based) answered `status` (undefined: no answer, e.g. a timeout).
+ * 2xx: delivered. 410 Gone: the subscription is disabled at once. Otherwise retry on the schedule; after
+ * the last retry, the message goes to the dead-letter queue.
+ */
+export function afterAttempt(attempt: number, status: number | undefined, retryAfterSeconds: number | undefined, random = Math.random): DeliveryVerdict {
+  if (status !== undefined && status >= 200 && status < 300) return { outcome: "delivered" };
+  if (status === 410) return { outcome: "disable" };
+  const scheduled = RETRY_DELAYS_S[attempt - 1];
+  if (scheduled === undefined) return { outcome: "dead-letter" };
+  const jittered = Math.round(scheduled * (0.9 + 0.2 * random()));
+  const honoured = (status === 429 || status === 503) && retryAfterSeconds !== undefined ? Math.max(jittered, retryAfterSeconds) : jittered;
+  return { outcome: "retry", delaySeconds: honoured };
+}

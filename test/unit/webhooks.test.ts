@@ -1,0 +1,136 @@
+import { Webhook } from "standardwebhooks";
+import { describe, expect, it } from "vitest";
+import { heatPump } from "../../dev/fake-podero/fixtures.ts";
+import { reshapeHeatPump } from "../../src/heat-pumps/reshape.ts";
+import type { HeatPump } from "../../src/heat-pumps/schemas.ts";
+import { parseHeatPumpList } from "../../src/upstream/parse-list.ts";
+import { detectChanges, webhookPayload } from "../../src/webhooks/changes.ts";
+import { checkReceiverUrl } from "../../src/webhooks/receiver-url.ts";
+import { afterAttempt, RETRY_DELAYS_S } from "../../src/webhooks/retry-schedule.ts";
+import { newWebhookSecret, signWebhook } from "../../src/webhooks/signature.ts";
+
+const NOW = Date.parse("2026-11-29T10:00:00Z");
+function reshaped(...items: Record<string, unknown>[]): HeatPump[] {
+  return parseHeatPumpList(items).items.map((item) => reshapeHeatPump(item, { now: NOW, staleAfterSeconds: 3600, ownersVisible: true }));
+}
+
+describe("signWebhook (Standard Webhooks)", () => {
+  it("is verified by the reference implementation", async () => {
+    const secret = newWebhookSecret();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const body = JSON.stringify({ type: "heat_pump.status_changed", timestamp: "2026-11-29T10:00:00.000Z", data: { heat_pump_id: "x" } });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers = await signWebhook([secret], "msg_2b8f", timestamp, body);
+    expect(headers["webhook-signature"]).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    expect(new Webhook(secret).verify(body, { ...headers })).toEqual(JSON.parse(body));
+  });
+
+  it("signs with old and new secret during a rotation: either verifies", async () => {
+    const [old, fresh] = [newWebhookSecret(), newWebhookSecret()];
+    const body = "{}";
+    const headers = await signWebhook([fresh, old], "msg_1", Math.floor(Date.now() / 1000), body);
+    expect(headers["webhook-signature"].split(" ")).toHaveLength(2);
+    for (const secret of [old, fresh]) expect(new Webhook(secret).verify(body, { ...headers })).toEqual({});
+    expect(() => new Webhook(newWebhookSecret()).verify(body, { ...headers })).toThrow();
+  });
+
+  it("fails verification when the body is tampered with", async () => {
+    const secret = newWebhookSecret();
+    const headers = await signWebhook([secret], "msg_1", Math.floor(Date.now() / 1000), '{"a":1}');
+    expect(() => new Webhook(secret).verify('{"a":2}', { ...headers })).toThrow();
+  });
+});
+
+describe("detectChanges", () => {
+  const a = heatPump({}, "a");
+  const b = heatPump({}, "b");
+
+  it("makes no events on the first poll (the baseline)", () => {
+    expect(detectChanges(undefined, reshaped(a, b))).toEqual([]);
+  });
+
+  it("sees created and deleted heat pumps", () => {
+    const events = detectChanges(reshaped(a), reshaped(b));
+    expect(events.map((event) => event.type)).toEqual(["heat_pump.created", "heat_pump.deleted"]);
+  });
+
+  it("tells a status move once, with previous and current", () => {
+    const events = detectChanges(reshaped(a), reshaped({ ...a, connection_status: "error", is_authenticated: false }));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: "heat_pump.status_changed", data: { heat_pump_id: a.id, previous: "ok", current: "error" } });
+  });
+
+  it("tells other changes as updated, with the changed fields", () => {
+    const events = detectChanges(reshaped(a), reshaped({ ...a, dhw_temperature: 51, current_mode: "max" }));
+    expect(events).toEqual([expect.objectContaining({ type: "heat_pump.updated" })]);
+    expect((events[0]!.data as { changed_fields: string[] }).changed_fields).toEqual(["hot_water.actual_c", "optimisation.mode", "optimisation.mode_label"]);
+  });
+
+  it("ignores fields that move on every poll", () => {
+    const moved = { ...a, last_monitoring_executed_at: "2026-11-29T09:59:00Z", current_state_last_updated_at: "2026-11-29T09:58:00Z", updated_at: "2026-11-29T09:59:30Z", consumption_last_updated_at: "2026-11-29T09:00:00Z" };
+    expect(detectChanges(reshaped(a), reshaped(moved))).toEqual([]);
+  });
+
+  it("carries no owners' personal data and stays under 20 kB", () => {
+    for (const event of detectChanges(reshaped(a), reshaped({ ...a, connection_status: "error" }, b))) {
+      const payload = webhookPayload(event, new Date(NOW));
+      expect(payload).not.toMatch(/Mustermann|erika|CRM-100234/i);
+      expect(new TextEncoder().encode(payload).length).toBeLessThan(20_000);
+      expect(JSON.parse(payload)).toMatchObject({ type: event.type, timestamp: "2026-11-29T10:00:00.000Z" });
+    }
+  });
+
+});
+
+describe("checkReceiverUrl (SSRF)", () => {
+  it("accepts public https URLs", () => {
+    expect(checkReceiverUrl("https://hooks.partner.example/heat-pumps?x=1", false)).toEqual({ url: "https://hooks.partner.example/heat-pumps?x=1" });
+  });
+  it("refuses http, credentials, localhost and private, loopback, link-local and unique-local addresses", () => {
+    for (const url of [
+      "http://hooks.partner.example/",
+      "https://user:pw@hooks.partner.example/",
+      "https://localhost/",
+      "https://api.localhost/",
+      "https://127.0.0.1/",
+      "https://10.1.2.3/",
+      "https://172.20.0.1/",
+      "https://192.168.1.1/",
+      "https://169.254.169.254/latest/meta-data",
+      "https://0.0.0.0/",
+      "https://[::1]/",
+      "https://[fd00::1]/",
+      "https://[fe80::1]/",
+      "https://[::ffff:127.0.0.1]/",
+      "https://2130706433/",
+      "ftp://hooks.partner.example/",
+    ]) {
+      expect(checkReceiverUrl(url, false), url).toHaveProperty("error");
+    }
+  });
+  it("allows local http receivers only with the development switch", () => {
+    expect(checkReceiverUrl("http://127.0.0.1:9000/hook", true)).toEqual({ url: "http://127.0.0.1:9000/hook" });
+    expect(checkReceiverUrl("http://localhost:9000/hook", false)).toHaveProperty("error");
+  });
+});
+
+describe("afterAttempt (retry schedule)", () => {
+  const noJitter = () => 0.5;
+  it("delivers on 2xx and disables on 410", () => {
+    expect(afterAttempt(1, 204, undefined)).toEqual({ outcome: "delivered" });
+    expect(afterAttempt(3, 410, undefined)).toEqual({ outcome: "disable" });
+  });
+  it("retries on the schedule for about three days, then dead-letters", () => {
+    const delays = RETRY_DELAYS_S.map((_, index) => afterAttempt(index + 1, 500, undefined, noJitter));
+    expect(delays.map((verdict) => (verdict as { delaySeconds: number }).delaySeconds)).toEqual([...RETRY_DELAYS_S]);
+    expect(RETRY_DELAYS_S.reduce((sum, delay) => sum + delay, 0) / 86400).toBeGreaterThan(3);
+    expect(afterAttempt(RETRY_DELAYS_S.length + 1, 500, undefined)).toEqual({ outcome: "dead-letter" });
+    expect(afterAttempt(1, undefined, undefined, noJitter)).toEqual({ outcome: "retry", delaySeconds: 5 });
+  });
+  it("jitters by ±10 % and honours a longer Retry-After on 429 and 503", () => {
+    expect(afterAttempt(2, 500, undefined, () => 0)).toEqual({ outcome: "retry", delaySeconds: 270 });
+    expect(afterAttempt(2, 500, undefined, () => 1)).toEqual({ outcome: "retry", delaySeconds: 330 });
+    expect(afterAttempt(1, 429, 120, noJitter)).toEqual({ outcome: "retry", delaySeconds: 120 });
+    expect(afterAttempt(1, 500, 120, noJitter)).toEqual({ outcome: "retry", delaySeconds: 5 });
+  });
+});

@@ -1,4 +1,4 @@
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { testBindings } from "./test/support/bindings.ts";
 
@@ -16,10 +16,14 @@ export default defineConfig({
       {
         // The worker inside workerd (the real Workers runtime), against a fake Podero on a real local port.
         plugins: [
-          cloudflareTest(({ inject }) => ({
+          cloudflareTest(async ({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks"), inject<string>("embedSigningKey")),
+              bindings: {
+                ...testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks"), inject<string>("embedSigningKey")),
+                // Applied to the local D1 by test/worker/setup.ts before each file.
+                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+              },
               // PARTNER_RATE_LIMITER as in wrangler.toml, and a small one the rate-limit test swaps in.
               ratelimits: {
                 PARTNER_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 600, period: 60 } },
@@ -32,6 +36,7 @@ export default defineConfig({
           name: "workers",
           include: ["test/worker/**/*.test.ts"],
           globalSetup: ["test/support/global-setup.ts"],
+          setupFiles: ["test/worker/setup.ts"],
           testTimeout: 20_000,
         },
       },

@@ -1,6 +1,7 @@
 // `npm start`: the worker under `wrangler dev`, against the built-in fake Podero and a local development
 // token issuer, and a ready-to-paste curl. The fake and the issuer run in this Node process, never in
 // the worker: a deployed worker cannot reach or trust them (and refuses plain-http issuers outside development).
+import { execFileSync } from "node:child_process";
 import { exportJWK, generateKeyPair } from "jose";
 import { DEV_ORG_ID, DEV_USER_ID } from "../dev/fake-podero/fixtures.ts";
 import { startFakePodero } from "../dev/fake-podero/server.ts";
@@ -15,6 +16,13 @@ const issuer = `${fake.url}/__idp/dev`;
 const { privateKey } = await generateKeyPair("EdDSA", { extractable: true });
 const embedSigningKey = JSON.stringify({ ...(await exportJWK(privateKey)), kid: `dev-${Date.now()}` });
 
+// Webhook subscriptions live in the local D1: bring its schema up to date first.
+execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", ".wrangler/state"], {
+  stdio: "ignore",
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+});
+const webhookSecretsKey = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+
 console.log(`fake Podero upstream and development issuer on ${fake.url}; starting wrangler dev …`);
 const worker = await startWranglerDev({
   port,
@@ -26,6 +34,7 @@ const worker = await startWranglerDev({
     UPSTREAM_API_TOKEN: "fake-upstream-token",
     PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json` }]),
     EMBED_SIGNING_KEY: embedSigningKey,
+    WEBHOOK_SECRETS_KEY: webhookSecretsKey,
   },
 });
 
@@ -37,12 +46,12 @@ const token = await fake.idp.sign("dev", {
   iat: now,
   exp: now + 24 * 3600,
   org_id: DEV_ORG_ID,
-  scope: "heat_pumps:read heat_pumps:refresh embeds:write",
+  scope: "heat_pumps:read heat_pumps:refresh embeds:write webhooks:manage",
 });
 const base = `${worker.url}/v1/orgs/${DEV_ORG_ID}/users/${DEV_USER_ID}/heat-pumps`;
 console.log(`
 heat-pump-edge is running on ${worker.url}  (API reference: ${worker.url}/docs)
-A development token (24 h, scopes heat_pumps:read heat_pumps:refresh embeds:write) for organisation ${DEV_ORG_ID}:
+A development token (24 h, scopes heat_pumps:read heat_pumps:refresh embeds:write webhooks:manage) for organisation ${DEV_ORG_ID}:
 
   export TOKEN='${token}'
   curl -s -H "Authorization: Bearer $TOKEN" '${base}?view=compact'

@@ -20,6 +20,8 @@ import { InternalError, PROBLEM_CATALOGUE, RouteNotFoundError, ValidationError }
 import { problemType, ProblemError } from "./problems/problem-error.ts";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "./problems/problem-response.ts";
 import { requestLog } from "./observability/request-log.ts";
+import * as webhooks from "./webhooks/handlers.ts";
+import * as webhookRoutes from "./webhooks/routes.ts";
 import { partnerRateLimit } from "./rate-limit/middleware.ts";
 
 /** A 304 keeps what a 200 would have said about caching and the request (RFC 9110 §15.4.5). */
@@ -105,6 +107,15 @@ export function buildApp() {
   app.openapi(listHeatPumpsRoute, listHeatPumps);
   app.openapi(refreshHeatPumpsRoute, refreshHeatPumps);
   app.openapi(getHeatPumpRoute, getHeatPump);
+  app.openapi(webhookRoutes.createWebhookRoute, webhooks.createWebhook);
+  app.openapi(webhookRoutes.listWebhooksRoute, webhooks.listWebhooks);
+  app.openapi(webhookRoutes.getWebhookRoute, webhooks.getWebhook);
+  app.openapi(webhookRoutes.updateWebhookRoute, webhooks.updateWebhook);
+  app.openapi(webhookRoutes.deleteWebhookRoute, webhooks.deleteWebhook);
+  app.openapi(webhookRoutes.rotateWebhookSecretRoute, webhooks.rotateWebhookSecret);
+  app.openapi(webhookRoutes.putWatchRoute, webhooks.putWatch);
+  app.openapi(webhookRoutes.deleteWatchRoute, webhooks.deleteWatch);
+  app.openapi(webhookRoutes.listWatchesRoute, webhooks.listWatches);
   app.openapi(upstreamCompatibleListRoute, listHeatPumpsPoderoCompatible);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "embedToken", {
@@ -136,6 +147,7 @@ export function buildApp() {
       { name: "Heat pumps", description: "The edge's documented representation." },
       { name: "Podero-compatible", description: "Podero's own shape, for migrating apps." },
       { name: "Embeds", description: "Status cards in partners' pages: embed tokens, widget data, the card." },
+      { name: "Webhooks", description: "Subscriptions and watched users (delivery comes with the scheduled poller)." },
       { name: "Service", description: "Health and problem types." },
     ],
   }));

@@ -50,3 +50,28 @@ export function authorize(principal: Principal, target: AccessTarget, requiredSc
     ownersVisible: principal.scopes.has(SCOPES.ownersRead),
   } as AccessGrant;
 }
+
+declare const orgGrantBrand: unique symbol;
+
+/** Permission to manage one organisation's settings (webhooks, watches list). */
+export interface OrganisationGrant {
+  readonly [orgGrantBrand]: true;
+  readonly orgId: string;
+  readonly issuer: string;
+}
+
+/** Like `authorize`, for organisation-wide operations: a token limited to one user may not perform them. */
+export function authorizeOrganisation(principal: Principal, orgId: string, requiredScope: string): OrganisationGrant {
+  const org = orgId.toLowerCase();
+  const forbidden = { "www-authenticate": challenge({ error: "insufficient_scope", scope: requiredScope }) };
+  if (principal.orgId !== org || (principal.issuerOrgs && !principal.issuerOrgs.includes(org))) {
+    throw new ForbiddenOrganisationError("The token is for another organisation.", { headers: forbidden });
+  }
+  if (principal.userId !== undefined) {
+    throw new ForbiddenUserError("A token limited to one user cannot manage the organisation's settings.", { headers: forbidden });
+  }
+  if (!principal.scopes.has(requiredScope)) {
+    throw new InsufficientScopeError(`The token lacks the "${requiredScope}" scope.`, { headers: forbidden, extensions: { required_scope: requiredScope } });
+  }
+  return { orgId: org, issuer: principal.issuer } as OrganisationGrant;
+}

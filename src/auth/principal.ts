@@ -16,4 +16,5 @@ export const SCOPES = {
   ownersRead: "owners:read",
   heatPumpsRefresh: "heat_pumps:refresh",
   embedsWrite: "embeds:write",
+  webhooksManage: "webhooks:manage",
 } as const;

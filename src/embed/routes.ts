@@ -41,10 +41,7 @@ export const createEmbedTokenRoute = createRoute({
   operationId: "createEmbedToken",
   tags: ["Embeds"],
   summary: "Exchange a partner token for a short-lived embed token",
-  description:
-    "Scope `embeds:write`. The embed token is read-only, signed by the edge (public key at `/.well-known/jwks.json`), " +
-    "bound to this organisation and user (and heat pump, if given) and to the listed origins, and lives at most an hour. " +
-    "Give it to the browser instead of the partner token.",
+  description: "Scope `embeds:write`. Read-only, edge-signed (`/.well-known/jwks.json`), bound to org, user, heat pump and origins, ≤ 1 h.",
   security: [{ bearerAuth: [] }],
   request: { params: UserPathParams, body: { required: true, content: { "application/json": { schema: EmbedTokenRequestSchema } } } },
   responses: {
@@ -59,9 +56,7 @@ export const embedHeatPumpsRoute = createRoute({
   operationId: "embedHeatPumps",
   tags: ["Embeds"],
   summary: "The heat pumps an embed token may show (compact view)",
-  description:
-    "Embed token as `Authorization: Bearer` or `?token=`. CORS: answers carry `Access-Control-Allow-Origin` only for the token's " +
-    "origins (`Vary: Origin`), never with credentials; a request from another origin is refused (403 `origin_not_allowed`).",
+  description: "Embed token as Bearer or `?token=`. CORS only for the token's origins, never with credentials.",
   security: [{ embedToken: [] }, { embedTokenQuery: [] }],
   request: { query: z.object({ token: z.string().optional().openapi({ param: { name: "token", in: "query" }, description: "The embed token (for iframes)." }) }) },
   responses: {
@@ -96,10 +91,7 @@ export const embedCardRoute = createRoute({
   operationId: "embedCard",
   tags: ["Embeds"],
   summary: "The heat-pump status card (HTML, for an iframe)",
-  description:
-    "A self-contained page: server-rendered cards, a nonce'd script that refreshes them every minute with ETags, light and dark, " +
-    "English or German. `Content-Security-Policy: frame-ancestors` is the token's origins. An expired token gets a page that says so (401); " +
-    "Podero unavailable without a stored copy, a page that says that (503). With `part=cards`, only the cards (what the script polls).",
+  description: "Server-rendered, refreshes itself with ETags; CSP `frame-ancestors` = the token's origins. See the README.",
   request: {
     query: z.object({
       token: z.string().openapi({ param: { name: "token", in: "query" }, description: "The embed token." }),
@@ -110,8 +102,8 @@ export const embedCardRoute = createRoute({
   responses: {
     200: { description: "The card page (or the cards, with `part=cards`).", content: { "text/html": { schema: z.string() } } },
     304: { description: "The cards did not change (`part=cards` with `If-None-Match`)." },
-    401: { description: "A page saying the card has expired (problem+json with `part=cards`).", content: { "text/html": { schema: z.string() } } },
-    503: { description: "A page saying the data is unavailable.", content: { "text/html": { schema: z.string() } } },
+    401: { description: "The card's expired state.", content: { "text/html": { schema: z.string() } } },
+    503: { description: "The card's unavailable state.", content: { "text/html": { schema: z.string() } } },
   },
 });
 
@@ -121,6 +113,5 @@ export const embedLoaderRoute = createRoute({
   operationId: "embedLoader",
   tags: ["Embeds"],
   summary: "The loader script: inserts the card's iframe and sizes it",
-  description: 'Use as `<script src="https://EDGE/embed.js" data-token="EMBED_TOKEN" data-lang="de" async></script>`; optional `data-target` (element id) and `data-height`.',
   responses: { 200: { description: "JavaScript.", content: { "text/javascript": { schema: z.string() } } } },
 });

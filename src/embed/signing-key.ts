@@ -1,4 +1,4 @@
-import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from "jose";
+import { importJWK, type CryptoKey, type JWK } from "jose";
 import type { EdgeConfig } from "../config/config.ts";
 import { MisconfiguredError } from "../problems/errors.ts";
 
@@ -38,7 +38,8 @@ async function loadKey(secret: string | undefined): Promise<EmbedSigningKey> {
     });
   }
   const { d: _private, ...publicParts } = jwk;
-  const kid = jwk.kid ?? (await calculateJwkThumbprint(publicParts));
+  // The key's own kid, or one derived from its public part (stable for the same key).
+  const kid = jwk.kid ?? `embed-${String(publicParts.x).slice(0, 16)}`;
   const publicJwk: JWK = { kty: publicParts.kty, crv: publicParts.crv, x: publicParts.x, ...(publicParts.y ? { y: publicParts.y } : {}), kid, alg, use: "sig" };
   return {
     alg,

@@ -127,6 +127,15 @@ export class HeatPumpNotFoundError extends ProblemError {
   };
 }
 
+export class WebhookNotFoundError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 404,
+    code: "webhook_not_found",
+    title: "Webhook not found",
+    description: "This organisation has no webhook subscription with this id.",
+  };
+}
+
 export class UpstreamUnavailableError extends ProblemError {
   static override readonly spec: ProblemSpec = {
     status: 503,
@@ -189,6 +198,7 @@ export const PROBLEM_CATALOGUE: readonly ProblemClass[] = [
   RateLimitedError,
   UserNotFoundError,
   HeatPumpNotFoundError,
+  WebhookNotFoundError,
   UpstreamUnavailableError,
   UpstreamError,
   UpstreamAuthError,

@@ -15,6 +15,7 @@ export const LIMITED_ORG_ID = "11111111-2222-4333-8444-555555555555";
 export function testBindings(fakeUrl: string, inlineJwks: { keys: object[] }, embedSigningKey: string) {
   return {
     EMBED_SIGNING_KEY: embedSigningKey,
+    WEBHOOK_SECRETS_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
     ENVIRONMENT: "development",
     UPSTREAM_BASE_URL: fakeUrl,
     UPSTREAM_API_TOKEN: "fake-upstream-token",

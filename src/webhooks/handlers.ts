@@ -1,0 +1,151 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { authorize, authorizeOrganisation } from "../auth/authorize.ts";
+import { SCOPES } from "../auth/principal.ts";
+import { configFor } from "../config/config.ts";
+import { MisconfiguredError, ValidationError, WebhookNotFoundError } from "../problems/errors.ts";
+import { checkReceiverUrl } from "./receiver-url.ts";
+import type * as routes from "./routes.ts";
+import { sealSecret } from "./secret-box.ts";
+import { newWebhookSecret } from "./signature.ts";
+import * as store from "./store.ts";
+
+const ROTATION_GRACE_S = 24 * 3600;
+const NO_STORE = { "cache-control": "no-store" };
+
+function db(c: Context<AppEnv>): D1Database {
+  if (!c.env.DB) throw new MisconfiguredError("Webhooks are not set up on this edge (no DB binding).");
+  return c.env.DB;
+}
+
+function org(c: Context<AppEnv>, orgId: string) {
+  return authorizeOrganisation(c.get("principal"), orgId, SCOPES.webhooksManage);
+}
+
+function receiver(c: Context<AppEnv>, url: string): string {
+  const checked = checkReceiverUrl(url, configFor(c.env).development);
+  if ("error" in checked) {
+    const errors = [{ in: "body" as const, name: "url", detail: `url: ${checked.error}` }];
+    throw new ValidationError(errors[0]!.detail, { extensions: { errors } });
+  }
+  return checked.url;
+}
+
+async function found(c: Context<AppEnv>, orgId: string, id: string): Promise<store.SubscriptionRow> {
+  const row = await store.findSubscription(db(c), orgId, id);
+  if (!row) throw new WebhookNotFoundError("This organisation has no webhook subscription with this id.");
+  return row;
+}
+
+export const createWebhook: RouteHandler<typeof routes.createWebhookRoute, AppEnv> = async (c) => {
+  const grant = org(c, c.req.valid("param").org_id);
+  const body = c.req.valid("json");
+  const secret = newWebhookSecret();
+  const now = new Date().toISOString();
+  const row: store.SubscriptionRow = {
+    id: `wh_${crypto.randomUUID()}`,
+    org_id: grant.orgId,
+    url: receiver(c, body.url),
+    events: JSON.stringify(body.events ?? []),
+    user_ids: body.user_ids ? JSON.stringify(body.user_ids) : null,
+    description: body.description ?? null,
+    enabled: 1,
+    status: "active",
+    secret: await sealSecret(c.env.WEBHOOK_SECRETS_KEY, secret),
+    previous_secret: null,
+    previous_secret_until: null,
+    consecutive_failures: 0,
+    created_at: now,
+    updated_at: now,
+  };
+  await store.insertSubscription(db(c), row);
+  return c.json({ ...store.publicSubscription(row), secret }, 201, { ...NO_STORE, location: `/v1/orgs/${grant.orgId}/webhooks/${row.id}` });
+};
+
+export const listWebhooks: RouteHandler<typeof routes.listWebhooksRoute, AppEnv> = async (c) => {
+  const grant = org(c, c.req.valid("param").org_id);
+  const { limit, after } = c.req.valid("query");
+  const rows = await store.listSubscriptions(db(c), grant.orgId, limit + 1, after);
+  const page = rows.slice(0, limit);
+  return c.json({ data: page.map(store.publicSubscription), next: rows.length > limit ? page.at(-1)!.id : null }, 200, NO_STORE);
+};
+
+export const getWebhook: RouteHandler<typeof routes.getWebhookRoute, AppEnv> = async (c) => {
+  const { org_id, webhook_id } = c.req.valid("param");
+  const grant = org(c, org_id);
+  return c.json(store.publicSubscription(await found(c, grant.orgId, webhook_id)), 200, NO_STORE);
+};
+
+export const updateWebhook: RouteHandler<typeof routes.updateWebhookRoute, AppEnv> = async (c) => {
+  const { org_id, webhook_id } = c.req.valid("param");
+  const grant = org(c, org_id);
+  const body = c.req.valid("json");
+  await found(c, grant.orgId, webhook_id);
+  const changes: Parameters<typeof store.updateSubscription>[3] = {};
+  if (body.url !== undefined) changes.url = receiver(c, body.url);
+  if (body.events !== undefined) changes.events = JSON.stringify(body.events);
+  if (body.user_ids !== undefined) changes.user_ids = body.user_ids === null ? null : JSON.stringify(body.user_ids);
+  if (body.description !== undefined) changes.description = body.description;
+  if (body.enabled !== undefined) {
+    changes.enabled = body.enabled ? 1 : 0;
+    // Re-enabling a subscription the edge disabled (410, repeated failures) gives it a fresh start.
+    changes.status = body.enabled ? "active" : "disabled";
+  }
+  await store.updateSubscription(db(c), grant.orgId, webhook_id, changes, new Date().toISOString());
+  return c.json(store.publicSubscription(await found(c, grant.orgId, webhook_id)), 200, NO_STORE);
+};
+
+export const deleteWebhook: RouteHandler<typeof routes.deleteWebhookRoute, AppEnv> = async (c) => {
+  const { org_id, webhook_id } = c.req.valid("param");
+  const grant = org(c, org_id);
+  if (!(await store.deleteSubscription(db(c), grant.orgId, webhook_id))) throw new WebhookNotFoundError("This organisation has no webhook subscription with this id.");
+  return c.body(null, 204);
+};
+
+export const rotateWebhookSecret: RouteHandler<typeof routes.rotateWebhookSecretRoute, AppEnv> = async (c) => {
+  const { org_id, webhook_id } = c.req.valid("param");
+  const grant = org(c, org_id);
+  const row = await found(c, grant.orgId, webhook_id);
+  const secret = newWebhookSecret();
+  const until = Math.floor(Date.now() / 1000) + ROTATION_GRACE_S;
+  // The current secret (still sealed) becomes the previous one for the grace period.
+  await store.updateSubscription(
+    db(c),
+    grant.orgId,
+    webhook_id,
+    { secret: await sealSecret(c.env.WEBHOOK_SECRETS_KEY, secret), previous_secret: row.secret, previous_secret_until: until },
+    new Date().toISOString(),
+  );
+  const updated = await found(c, grant.orgId, webhook_id);
+  return c.json({ ...store.publicSubscription(updated), secret, previous_secret_valid_until: new Date(until * 1000).toISOString() }, 200, NO_STORE);
+};
+
+export const putWatch: RouteHandler<typeof routes.putWatchRoute, AppEnv> = async (c) => {
+  const params = c.req.valid("param");
+  const grant = authorize(c.get("principal"), { orgId: params.org_id, userId: params.user_id }, SCOPES.webhooksManage);
+  const created = await store.putWatch(db(c), grant.orgId, grant.userId, new Date().toISOString());
+  return c.json({ user_id: grant.userId, watched: true as const, created }, 200, NO_STORE);
+};
+
+export const deleteWatch: RouteHandler<typeof routes.deleteWatchRoute, AppEnv> = async (c) => {
+  const params = c.req.valid("param");
+  const grant = authorize(c.get("principal"), { orgId: params.org_id, userId: params.user_id }, SCOPES.webhooksManage);
+  await store.deleteWatch(db(c), grant.orgId, grant.userId);
+  return c.body(null, 204);
+};
+
+export const listWatches: RouteHandler<typeof routes.listWatchesRoute, AppEnv> = async (c) => {
+  const grant = org(c, c.req.valid("param").org_id);
+  const { limit, after } = c.req.valid("query");
+  const rows = await store.listWatches(db(c), grant.orgId, limit + 1, after);
+  const page = rows.slice(0, limit);
+  return c.json(
+    {
+      data: page.map((row) => ({ user_id: row.user_id, created_at: row.created_at, last_checked_at: row.last_checked_at === null ? null : new Date(row.last_checked_at * 1000).toISOString() })),
+      next: rows.length > limit ? page.at(-1)!.user_id : null,
+    },
+    200,
+    NO_STORE,
+  );
+};

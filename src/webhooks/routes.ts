@@ -1,0 +1,144 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { OrgId, UserPathParams } from "../heat-pumps/params.ts";
+import { authProblems } from "../openapi/common-responses.ts";
+import { ValidationError, WebhookNotFoundError } from "../problems/errors.ts";
+import { problemResponses } from "../problems/openapi.ts";
+import { EVENT_TYPES } from "./store.ts";
+
+const WebhookId = z.string().regex(/^wh_[0-9a-f-]{36}$/, "not a webhook id").openapi({ param: { name: "webhook_id", in: "path" }, example: "wh_3c90c3cc-0d44-4b50-8888-8dd25736052a" });
+const OrgParams = z.object({ org_id: OrgId });
+const WebhookParams = z.object({ org_id: OrgId, webhook_id: WebhookId });
+const Page = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ param: { name: "limit", in: "query" } }),
+  after: z.string().max(64).optional().openapi({ param: { name: "after", in: "query" }, description: "`next` of the previous page." }),
+});
+
+const events = z.array(z.enum(EVENT_TYPES)).max(EVENT_TYPES.length).openapi({ description: "Event types to receive; empty or absent: all." });
+const userIds = z.array(z.guid().transform((id) => id.toLowerCase())).min(1).max(1000).nullable().openapi({ description: "Only these users' events; null: every watched user." });
+
+export const SubscriptionSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.enum(EVENT_TYPES)),
+    user_ids: z.array(z.string()).nullable(),
+    description: z.string().nullable(),
+    enabled: z.boolean(),
+    status: z.enum(["active", "failing", "disabled"]),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("WebhookSubscription");
+
+const WithSecret = SubscriptionSchema.extend({
+  secret: z.string().openapi({ description: "Standard Webhooks signing secret (`whsec_…`). Shown only here: store it." }),
+}).openapi("WebhookSubscriptionWithSecret");
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const common = { tags: ["Webhooks"], security: [{ bearerAuth: [] }] };
+const problems = (...extra: Parameters<typeof problemResponses>) => problemResponses(ValidationError, ...authProblems, ...extra);
+
+export const createWebhookRoute = createRoute({
+  ...common,
+  method: "post",
+  path: "/v1/orgs/{org_id}/webhooks",
+  operationId: "createWebhook",
+  summary: "Subscribe to heat-pump change events",
+  request: {
+    params: OrgParams,
+    body: {
+      required: true,
+      content: { "application/json": { schema: z.object({ url: z.string().max(2048), events: events.optional(), user_ids: userIds.optional(), description: z.string().max(300).optional() }) } },
+    },
+  },
+  responses: { 201: json(WithSecret, "The subscription, with its secret."), ...problems() },
+});
+
+export const listWebhooksRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/v1/orgs/{org_id}/webhooks",
+  operationId: "listWebhooks",
+  summary: "List the organisation's webhook subscriptions",
+  request: { params: OrgParams, query: Page },
+  responses: { 200: json(z.object({ data: z.array(SubscriptionSchema), next: z.string().nullable() }), "One page of subscriptions."), ...problems() },
+});
+
+export const getWebhookRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/v1/orgs/{org_id}/webhooks/{webhook_id}",
+  operationId: "getWebhook",
+  summary: "Read a webhook subscription",
+  request: { params: WebhookParams },
+  responses: { 200: json(SubscriptionSchema, "The subscription."), ...problems(WebhookNotFoundError) },
+});
+
+export const updateWebhookRoute = createRoute({
+  ...common,
+  method: "patch",
+  path: "/v1/orgs/{org_id}/webhooks/{webhook_id}",
+  operationId: "updateWebhook",
+  summary: "Change a webhook subscription (URL, events, users, enabled)",
+  request: {
+    params: WebhookParams,
+    body: {
+      required: true,
+      content: { "application/json": { schema: z.object({ url: z.string().max(2048).optional(), events: events.optional(), user_ids: userIds.optional(), description: z.string().max(300).nullable().optional(), enabled: z.boolean().optional() }) } },
+    },
+  },
+  responses: { 200: json(SubscriptionSchema, "The changed subscription."), ...problems(WebhookNotFoundError) },
+});
+
+export const deleteWebhookRoute = createRoute({
+  ...common,
+  method: "delete",
+  path: "/v1/orgs/{org_id}/webhooks/{webhook_id}",
+  operationId: "deleteWebhook",
+  summary: "Remove a webhook subscription",
+  request: { params: WebhookParams },
+  responses: { 204: { description: "Removed." }, ...problems(WebhookNotFoundError) },
+});
+
+export const rotateWebhookSecretRoute = createRoute({
+  ...common,
+  method: "post",
+  path: "/v1/orgs/{org_id}/webhooks/{webhook_id}/rotate-secret",
+  operationId: "rotateWebhookSecret",
+  summary: "Rotate the signing secret",
+  request: { params: WebhookParams },
+  responses: { 200: json(WithSecret.extend({ previous_secret_valid_until: z.string() }), "The subscription with its new secret."), ...problems(WebhookNotFoundError) },
+});
+
+export const putWatchRoute = createRoute({
+  ...common,
+  method: "put",
+  path: "/v1/orgs/{org_id}/users/{user_id}/watch",
+  operationId: "watchUser",
+  summary: "Watch a user's heat pumps for changes",
+  request: { params: UserPathParams },
+  responses: { 200: json(z.object({ user_id: z.string(), watched: z.literal(true), created: z.boolean() }), "Watched (idempotent)."), ...problems() },
+});
+
+export const deleteWatchRoute = createRoute({
+  ...common,
+  method: "delete",
+  path: "/v1/orgs/{org_id}/users/{user_id}/watch",
+  operationId: "unwatchUser",
+  summary: "Stop watching a user",
+  request: { params: UserPathParams },
+  responses: { 204: { description: "No longer watched (idempotent)." }, ...problems() },
+});
+
+export const listWatchesRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/v1/orgs/{org_id}/watches",
+  operationId: "listWatches",
+  summary: "Which users are watched",
+  request: { params: OrgParams, query: Page },
+  responses: {
+    200: json(z.object({ data: z.array(z.object({ user_id: z.string(), created_at: z.string(), last_checked_at: z.string().nullable() })), next: z.string().nullable() }), "One page of watched users."),
+    ...problems(),
+  },
+});

@@ -41,6 +41,29 @@ export default defineConfig({
         },
       },
       {
+        // The webhook worker (Cron Trigger + Queue consumer) inside workerd, delivering to a local receiver.
+        plugins: [
+          cloudflareTest(async ({ inject }) => ({
+            wrangler: { configPath: "./wrangler.webhooks.toml" },
+            miniflare: {
+              bindings: {
+                ...testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks"), inject<string>("embedSigningKey")),
+                // A forced refresh every second at most, so a test can poll twice without waiting the usual 5 s.
+                CACHE_REFRESH_MIN_INTERVAL_SECONDS: "1",
+                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "webhooks",
+          include: ["test/webhooks/**/*.test.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+          setupFiles: ["test/worker/setup.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      {
         // The deployable bundle, built as `wrangler deploy --dry-run --minify` builds it.
         test: { name: "build", include: ["test/build/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 },
       },

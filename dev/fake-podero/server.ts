@@ -13,6 +13,9 @@ import type { FakeResponse, Scenario } from "./scenario.ts";
  *   POST /__fake/oauth/revoke      invalidates every issued access token
  *   GET  /__fake/oauth             {"token_requests"}
  *   GET  /__idp/{name}/jwks.json, POST /__idp/{name}/sign {payload, alg?, header?}, POST /__idp/{name}/rotate, GET /__idp/{name}
+ * and a webhook receiver for the webhook tests:
+ *   POST /__receiver/{id} records the request and answers the next scripted status (default 204);
+ *   PUT  /__receiver/{id} {"statuses": [500, …]} scripts it; GET /__receiver/{id} lists what it received.
  */
 
 
@@ -41,6 +44,12 @@ export async function startFakePodero(options: FakeOptions = {}) {
   const issued = new Set<string>();
   const idp = new FakeIdp();
   let tokenRequests = 0;
+  const receivers = new Map<string, { statuses: number[]; received: { headers: Record<string, string | undefined>; body: string }[] }>();
+  const receiver = (id: string) => {
+    let state = receivers.get(id);
+    if (!state) receivers.set(id, (state = { statuses: [], received: [] }));
+    return state;
+  };
 
   const user = (id: string): UserState => {
     let state = users.get(id);
@@ -98,6 +107,20 @@ export async function startFakePodero(options: FakeOptions = {}) {
       return send(204, null);
     }
     if (path === "/__fake/oauth") return send(200, { token_requests: tokenRequests });
+
+    const hook = /^\/__receiver\/([\w-]+)$/.exec(path);
+    if (hook) {
+      const state = receiver(hook[1]!);
+      if (req.method === "POST") {
+        state.received.push({ headers: pick(req.headers, ["webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "user-agent"]), body: await readBody(req) });
+        return send(state.statuses.shift() ?? 204, null);
+      }
+      if (req.method === "PUT") {
+        state.statuses = (JSON.parse(await readBody(req)) as { statuses: number[] }).statuses;
+        return send(204, null);
+      }
+      return send(200, { received: state.received });
+    }
 
     const idpPath = /^\/__idp\/([\w-]+)(\/jwks\.json|\/sign|\/rotate)?$/.exec(path);
     if (idpPath) {

@@ -1,0 +1,23 @@
+/** Queue messages of the webhook worker: check one watched user, or deliver one event to one subscription. */
+export type WebhookMessage = CheckMessage | DeliverMessage;
+
+export interface CheckMessage {
+  kind: "check";
+  org_id: string;
+  user_id: string;
+}
+
+export interface DeliverMessage {
+  kind: "deliver";
+  org_id: string;
+  subscription_id: string;
+  /** `webhook-id`: the same on every attempt of this (event, subscription). */
+  event_id: string;
+  event_type: string;
+  /** The signed body, fixed at detection time so retries send the same bytes. */
+  payload: string;
+  /** 1-based attempt number. */
+  attempt: number;
+  /** Queues delay at most 12 h: a longer wait hops through the queue until this time (epoch seconds). */
+  not_before?: number;
+}

@@ -1,0 +1,174 @@
+import { createExecutionContext, createMessageBatch, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { Webhook } from "standardwebhooks";
+import { describe, expect, it } from "vitest";
+import { heatPump } from "../../dev/fake-podero/fixtures.ts";
+import { sealSecret } from "../../src/webhooks/secret-box.ts";
+import { newWebhookSecret } from "../../src/webhooks/signature.ts";
+import worker, { type WebhooksEnv } from "../../src/webhooks/worker.ts";
+
+// The webhook worker end to end inside workerd: the Cron Trigger picks due watches, the Queue fans checks out,
+// the change is detected against the snapshot, and the delivery reaches a real local receiver, whose
+// requests are verified with the Standard Webhooks reference implementation.
+const E = env as unknown as WebhooksEnv & { UPSTREAM_BASE_URL: string };
+const FAKE = E.UPSTREAM_BASE_URL;
+
+interface Received {
+  headers: Record<string, string>;
+  body: string;
+}
+
+async function subscribe(orgId: string, receiver: string, options: { events?: string[]; user_ids?: string[] } = {}) {
+  const secret = newWebhookSecret();
+  const id = `wh_${crypto.randomUUID()}`;
+  const now = new Date().toISOString();
+  await E.DB.prepare(
+    "INSERT INTO webhook_subscriptions (id, org_id, url, events, user_ids, enabled, status, secret, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 1, 'active', ?6, ?7, ?7)",
+  )
+    .bind(id, orgId, `${FAKE}/__receiver/${receiver}`, JSON.stringify(options.events ?? []), options.user_ids ? JSON.stringify(options.user_ids) : null, await sealSecret(E.WEBHOOK_SECRETS_KEY, secret), now)
+    .run();
+  return { id, secret };
+}
+
+async function watch(orgId: string, userId: string) {
+  await E.DB.prepare("INSERT INTO watches (org_id, user_id, created_at, last_checked_at) VALUES (?1, ?2, ?3, NULL)").bind(orgId, userId, new Date().toISOString()).run();
+}
+
+async function scheduledRun() {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }), E, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+async function check(orgId: string, userId: string) {
+  const ctx = createExecutionContext();
+  const batch = createMessageBatch("heat-pump-edge-webhooks", [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: { kind: "check" as const, org_id: orgId, user_id: userId } }]);
+  await worker.queue(batch as never, E, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+async function received(receiver: string): Promise<Received[]> {
+  return ((await (await fetch(`${FAKE}/__receiver/${receiver}`)).json()) as { received: Received[] }).received;
+}
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const setItems = (userId: string, items: unknown[]) => fetch(`${FAKE}/__fake/users/${userId}`, { method: "PUT", body: JSON.stringify({ items }) });
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("webhook worker", () => {
+  it("delivers exactly one signed heat_pump.status_changed when the upstream flips a status", async () => {
+    const orgId = crypto.randomUUID();
+    const userId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    const pump = heatPump({}, `flip-${userId}`);
+    const { secret } = await subscribe(orgId, receiver);
+    await watch(orgId, userId);
+    await setItems(userId, [pump]);
+
+    await scheduledRun(); // picks the watch, queues its check; the check makes the baseline
+    const baseline = await until(
+      () => E.DB.prepare("SELECT taken_at FROM snapshots WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first(),
+      (row) => row !== null,
+    );
+    expect(baseline).not.toBeNull();
+    expect(await received(receiver)).toEqual([]);
+
+    await setItems(userId, [{ ...pump, connection_status: "error", is_authenticated: false }]);
+    await pause(1100); // past the per-key refresh throttle of the test config
+    await E.DB.prepare("UPDATE watches SET last_checked_at = last_checked_at - 300 WHERE org_id = ?1").bind(orgId).run();
+    await scheduledRun();
+
+    const deliveries = await until(() => received(receiver), (list) => list.length >= 1);
+    await pause(500);
+    expect(await received(receiver)).toHaveLength(1);
+    const [delivery] = deliveries;
+    const payload = new Webhook(secret).verify(delivery!.body, delivery!.headers) as { type: string; data: Record<string, unknown> };
+    expect(payload).toMatchObject({ type: "heat_pump.status_changed", data: { heat_pump_id: pump.id, previous: "ok", current: "error" } });
+    expect(delivery!.body).not.toMatch(/Mustermann|erika/i);
+  });
+
+  it("retries a receiver that answers 500 with the same webhook-id, and logs every attempt", async () => {
+    const orgId = crypto.randomUUID();
+    const userId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    const { id, secret } = await subscribe(orgId, receiver);
+    await fetch(`${FAKE}/__receiver/${receiver}`, { method: "PUT", body: JSON.stringify({ statuses: [500] }) });
+    await setItems(userId, [heatPump({}, `a-${userId}`)]);
+    await check(orgId, userId); // baseline
+    await setItems(userId, [heatPump({}, `a-${userId}`), heatPump({}, `b-${userId}`)]);
+    await pause(1100);
+    await check(orgId, userId); // one heat_pump.created
+
+    const attempts = await until(() => received(receiver), (list) => list.length >= 2);
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]!.headers["webhook-id"]).toBe(attempts[0]!.headers["webhook-id"]);
+    expect(new Webhook(secret).verify(attempts[1]!.body, attempts[1]!.headers)).toMatchObject({ type: "heat_pump.created" });
+    const { results } = await E.DB.prepare("SELECT attempt, response_status, outcome, next_retry_at FROM webhook_deliveries WHERE subscription_id = ?1 ORDER BY attempt").bind(id).all<Record<string, unknown>>();
+    expect(results).toMatchObject([
+      { attempt: 1, response_status: 500, outcome: "retrying" },
+      { attempt: 2, response_status: 204, outcome: "delivered", next_retry_at: null },
+    ]);
+  });
+
+  it("disables a subscription whose receiver answers 410 Gone", async () => {
+    const orgId = crypto.randomUUID();
+    const userId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    const { id } = await subscribe(orgId, receiver);
+    await fetch(`${FAKE}/__receiver/${receiver}`, { method: "PUT", body: JSON.stringify({ statuses: [410] }) });
+    await setItems(userId, []);
+    await check(orgId, userId);
+    await setItems(userId, [heatPump({}, `gone-${userId}`)]);
+    await pause(1100);
+    await check(orgId, userId);
+    const row = await until(
+      () => E.DB.prepare("SELECT enabled, status FROM webhook_subscriptions WHERE id = ?1").bind(id).first<{ enabled: number; status: string }>(),
+      (value) => value?.status === "disabled",
+    );
+    expect(row).toEqual({ enabled: 0, status: "disabled" });
+  });
+
+  it("makes no events and keeps the snapshot when the upstream fails", async () => {
+    const orgId = crypto.randomUUID();
+    const userId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    await subscribe(orgId, receiver);
+    await setItems(userId, [heatPump({}, `steady-${userId}`)]);
+    await check(orgId, userId);
+    const before = await E.DB.prepare("SELECT heat_pumps, taken_at FROM snapshots WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first();
+    expect(before).not.toBeNull();
+    await fetch(`${FAKE}/__fake/users/${userId}`, { method: "PUT", body: JSON.stringify({ items: [], queue: [{ status: 503 }, { status: 503 }] }) });
+    await pause(1100);
+    await check(orgId, userId);
+    expect(await E.DB.prepare("SELECT heat_pumps, taken_at FROM snapshots WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first()).toEqual(before);
+    await pause(300);
+    expect(await received(receiver)).toEqual([]);
+  });
+
+  it("sends each subscription only the events and users it asked for", async () => {
+    const orgId = crypto.randomUUID();
+    const userId = crypto.randomUUID();
+    const [everything, onlyCreated, onlyOtherUser] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    await subscribe(orgId, everything);
+    await subscribe(orgId, onlyCreated, { events: ["heat_pump.created"] });
+    await subscribe(orgId, onlyOtherUser, { user_ids: [crypto.randomUUID()] });
+    const pump = heatPump({}, `filter-${userId}`);
+    await setItems(userId, [pump]);
+    await check(orgId, userId);
+    await setItems(userId, [{ ...pump, monitoring_status: "warning" }]);
+    await pause(1100);
+    await check(orgId, userId);
+    expect(await until(() => received(everything), (list) => list.length >= 1)).toHaveLength(1); // the change was delivered …
+    await pause(300);
+    expect(await received(onlyCreated)).toEqual([]); // … but not to these
+    expect(await received(onlyOtherUser)).toEqual([]);
+  });
+});

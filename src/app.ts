@@ -113,6 +113,8 @@ export function buildApp() {
   app.openapi(webhookRoutes.updateWebhookRoute, webhooks.updateWebhook);
   app.openapi(webhookRoutes.deleteWebhookRoute, webhooks.deleteWebhook);
   app.openapi(webhookRoutes.rotateWebhookSecretRoute, webhooks.rotateWebhookSecret);
+  app.openapi(webhookRoutes.testWebhookRoute, webhooks.testWebhook);
+  app.openapi(webhookRoutes.listDeliveriesRoute, webhooks.listDeliveries);
   app.openapi(webhookRoutes.putWatchRoute, webhooks.putWatch);
   app.openapi(webhookRoutes.deleteWatchRoute, webhooks.deleteWatch);
   app.openapi(webhookRoutes.listWatchesRoute, webhooks.listWatches);
@@ -147,7 +149,7 @@ export function buildApp() {
       { name: "Heat pumps", description: "The edge's documented representation." },
       { name: "Podero-compatible", description: "Podero's own shape, for migrating apps." },
       { name: "Embeds", description: "Status cards in partners' pages: embed tokens, widget data, the card." },
-      { name: "Webhooks", description: "Subscriptions and watched users (delivery comes with the scheduled poller)." },
+      { name: "Webhooks", description: "Subscriptions, watched users and deliveries (sent by the webhook worker)." },
       { name: "Service", description: "Health and problem types." },
     ],
   }));

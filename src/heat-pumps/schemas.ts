@@ -10,36 +10,36 @@ const dateTime = (description: string) => z.string().nullable().openapi({ format
 
 export const OverallStatusSchema = z
   .enum(["ok", "warning", "error", "unknown"])
-  .openapi("HeatPumpStatusValue", { description: "`error` > `warning` > `unknown` > `ok`: the worst of connection, monitoring and steering." });
+  .openapi("HeatPumpStatusValue", { description: "Worst of connection, monitoring, steering: error > warning > unknown > ok." });
 
 const StatusSchema = z.object({
   overall: OverallStatusSchema,
-  connection: OverallStatusSchema.openapi({ description: "Podero's `connection_status`; values Podero adds later read as `unknown`." }),
+  connection: OverallStatusSchema.openapi({ description: "Podero's `connection_status` (new values read as `unknown`)." }),
   monitoring: OverallStatusSchema.openapi({ description: "Podero's `monitoring_status`." }),
   steering: OverallStatusSchema.openapi({ description: "Podero's `steering_status`." }),
   online: z.boolean().openapi({ description: "Connection status is `ok` or `warning`." }),
   is_authenticated: z.boolean().openapi({ description: "The manufacturer cloud account is linked and authorised." }),
-  action_needed: z.boolean().openapi({ description: "The owner or partner must act: Podero's `action_needed` when sent, otherwise not authenticated, any `actions`, or an `error` status." }),
+  action_needed: z.boolean().openapi({ description: "Podero's `action_needed`, else: not authenticated, any `actions`, or `error`." }),
   actions: z
     .array(z.object({ code: z.string(), description: z.string().nullable(), resolution_url: z.string().nullable() }))
-    .openapi({ description: "What to do, e.g. code `reauthenticate` with a link that resolves it." }),
+    .openapi({ description: "E.g. `reauthenticate` with a link." }),
   lifecycle_state: z.string().nullable().openapi({ description: "Podero's `lifecycle_state` where sent." }),
 });
 
 const ActivitySchema = z
   .object({
-    operational_mode: z.string().nullable().openapi({ description: "What the device does now: `hot_water`, `heating`, `pool_heating`, `standby`, `off` (others may appear).", example: "heating" }),
+    operational_mode: z.string().nullable().openapi({ description: "`hot_water`, `heating`, `pool_heating`, `standby`, `off`, …", example: "heating" }),
     operational_mode_label: z.string().nullable().openapi({ description: "Podero's own label, e.g. `Hot Water`." }),
     steering_state: z.string().openapi({ description: "Podero's `actual_steering_state`." }),
     power_w: z.number().nullable().openapi({ description: "Current electrical power draw (W)." }),
   })
-  .openapi({ description: "What the device is doing now, as last reported by the manufacturer cloud." });
+  .openapi({ description: "What the device does now." });
 
 const OptimisationSchema = z
   .object({
     active: z.boolean().openapi({ description: "Podero's smart optimisation is on (`is_smart_optimization_active`)." }),
-    mode: z.string().nullable().openapi({ description: "Optimisation step: `min`, `low`, `mid`, `max` (lower-cased; others may appear).", example: "low" }),
-    mode_label: z.string().openapi({ description: "Podero's display label: Min, ECO, Comfort, Boost, or `Not optimizing` when optimisation is off.", example: "ECO" }),
+    mode: z.string().nullable().openapi({ description: "`min`, `low`, `mid`, `max`, …", example: "low" }),
+    mode_label: z.string().openapi({ description: "Min, ECO, Comfort, Boost, or `Not optimizing`.", example: "ECO" }),
     level: z.string().openapi({ description: "Podero's `optimization_level`.", example: "Mid" }),
     forecasting_enabled: z.boolean(),
     trading_enabled: z.boolean(),
@@ -48,15 +48,15 @@ const OptimisationSchema = z
     inverter_forced_mode: z.object({
       enabled: z.boolean(),
       active: z.boolean(),
-      since: dateTime("When forced mode began; `null` means never (Podero sends 0001-01-01T00:00:00Z)."),
+      since: dateTime("`null`: never (Podero's 0001-01-01 sentinel)."),
     }),
     min_solar_power_w: z.number().int().openapi({ description: "Solar surplus that triggers consumption (W)." }),
     temperature_delta_override_c: z.object({
-      slight: z.number().int().nullable().openapi({ description: "Temperature change for slight steps, e.g. MIN to LOW (°C)." }),
-      significant: z.number().int().nullable().openapi({ description: "Temperature change for significant steps, e.g. MIN to MAX (°C)." }),
+      slight: z.number().int().nullable(),
+      significant: z.number().int().nullable(),
     }),
   })
-  .openapi({ description: "Podero's optimisation setting: what Podero intends, not what the device is doing." });
+  .openapi({ description: "Podero's optimisation setting (intent, not activity)." });
 
 const CapabilitiesSchema = z
   .object({
@@ -114,7 +114,7 @@ export const HeatPumpSchema = z
         first_name: z.string().nullable().optional(),
         last_name: z.string().nullable().optional(),
       })
-      .openapi({ description: "`email`, `first_name` and `last_name` are personal data: present only with scope `owners:read`." }),
+      .openapi({ description: "E-mail and names only with scope `owners:read`." }),
     building_id: z.string().nullable().openapi({ format: "uuid" }),
     price_zone: z.string().openapi({ description: "Electricity price zone, e.g. AT, DE_LU, SE_3 (others may appear).", example: "AT" }),
     comment: z.string().nullable(),
@@ -136,7 +136,7 @@ export const HeatPumpSchema = z
     freshness: z.object({
       state_updated_at: dateTime("When the manufacturer cloud last reported the device state."),
       last_monitoring_at: dateTime("When Podero last checked the device."),
-      stale: z.boolean().openapi({ description: "The device state is older than `STATE_STALE_AFTER_SECONDS` (default 3600), or unknown." }),
+      stale: z.boolean().openapi({ description: "State older than `STATE_STALE_AFTER_SECONDS`, or unknown." }),
     }),
     onboarding: z.object({
       embeddable_url: z.string().nullable().openapi({ description: "Podero's embeddable onboarding form." }),
@@ -144,7 +144,7 @@ export const HeatPumpSchema = z
     }),
     additional_upstream_fields: z
       .record(z.string(), z.unknown())
-      .openapi({ description: "Fields Podero sent that this version of the edge does not know yet, as sent." }),
+      .openapi({ description: "Fields Podero sent that the edge does not know yet." }),
   })
   .openapi("HeatPump");
 

@@ -10,7 +10,7 @@ export class MisconfiguredError extends ProblemError {
     status: 500,
     code: "misconfigured",
     title: "Edge misconfigured",
-    description: "The edge's own configuration is invalid (operators: see the log line). Nothing was sent upstream.",
+    description: "The edge's configuration is invalid (see its log).",
   };
 }
 
@@ -46,9 +46,7 @@ export class InvalidTokenError extends ProblemError {
     status: 401,
     code: "invalid_token",
     title: "Invalid token",
-    description:
-      "The token is malformed, expired, not yet valid, signed by a key its issuer does not publish, " +
-      "for another audience, from an untrusted issuer, or uses a forbidden algorithm or header.",
+    description: "Malformed, expired, not yet valid, wrong signer, audience or issuer, or a forbidden algorithm or header.",
   };
 }
 
@@ -57,7 +55,7 @@ export class IssuerUnavailableError extends ProblemError {
     status: 503,
     code: "issuer_keys_unavailable",
     title: "Token issuer's keys unavailable",
-    description: "The token's issuer is trusted, but its JWKS could not be fetched to verify the token. Retry later.",
+    description: "The issuer's JWKS could not be fetched; retry later.",
   };
 }
 
@@ -75,8 +73,7 @@ export class ForbiddenOrganisationError extends ProblemError {
     status: 403,
     code: "forbidden_organisation",
     title: "Organisation not allowed",
-    description:
-      "The token's `org_id` claim is not the organisation in the path, or its issuer may not act for that organisation.",
+    description: "The token (or its issuer) is not for this organisation.",
   };
 }
 
@@ -103,9 +100,7 @@ export class RateLimitedError extends ProblemError {
     status: 429,
     code: "rate_limited",
     title: "Too many requests",
-    description:
-      "This partner (token issuer and organisation) sent more requests than its limit in the current window. " +
-      "Retry after `Retry-After`; `RateLimit-Policy` states the limit.",
+    description: "Over this partner's limit (issuer and organisation); retry after `Retry-After`.",
   };
 }
 
@@ -150,7 +145,7 @@ export class UpstreamError extends ProblemError {
     status: 502,
     code: "upstream_error",
     title: "Upstream error",
-    description: "Podero failed (5xx or network error, after one retry where the deadline allowed).",
+    description: "Podero failed (5xx or network, after a retry).",
   };
 }
 
@@ -159,7 +154,7 @@ export class UpstreamAuthError extends ProblemError {
     status: 502,
     code: "upstream_auth_failed",
     title: "Upstream refused the edge's credentials",
-    description: "Podero answered 401/403 to the edge's own credentials (an operator problem, not the caller's).",
+    description: "Podero refused the edge's own credentials (401/403).",
   };
 }
 

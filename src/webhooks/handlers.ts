@@ -149,3 +149,32 @@ export const listWatches: RouteHandler<typeof routes.listWatchesRoute, AppEnv> =
     NO_STORE,
   );
 };
+
+export const testWebhook: RouteHandler<typeof routes.testWebhookRoute, AppEnv> = async (c) => {
+  const { org_id, webhook_id } = c.req.valid("param");
+  const grant = org(c, org_id);
+  await found(c, grant.orgId, webhook_id);
+  if (!c.env.WEBHOOK_QUEUE) throw new MisconfiguredError("Webhooks are not set up on this edge (no WEBHOOK_QUEUE binding).");
+  const eventId = `msg_${crypto.randomUUID()}`;
+  const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: { webhook_id } });
+  await c.env.WEBHOOK_QUEUE.send({ kind: "deliver", org_id: grant.orgId, subscription_id: webhook_id, event_id: eventId, event_type: "webhook.test", payload, attempt: 1 });
+  return c.json({ event_id: eventId }, 202, NO_STORE);
+};
+
+export const listDeliveries: RouteHandler<typeof routes.listDeliveriesRoute, AppEnv> = async (c) => {
+  const { org_id, webhook_id } = c.req.valid("param");
+  const grant = org(c, org_id);
+  await found(c, grant.orgId, webhook_id);
+  const { limit, after } = c.req.valid("query");
+  // Newest first; `after` is the created_at|id of the last row seen.
+  const [afterAt, afterId] = (after ?? "").split("|");
+  const { results } = await db(c)
+    .prepare(
+      "SELECT id, event_id, event_type, attempt, response_status, duration_ms, next_retry_at, outcome, created_at FROM webhook_deliveries WHERE subscription_id = ?1 AND (?2 = '' OR created_at < ?2 OR (created_at = ?2 AND id < ?3)) ORDER BY created_at DESC, id DESC LIMIT ?4",
+    )
+    .bind(webhook_id, afterAt ?? "", afterId ?? "", limit + 1)
+    .all<{ id: string; event_id: string; event_type: string; attempt: number; response_status: number | null; duration_ms: number | null; next_retry_at: string | null; outcome: "delivered"; created_at: string }>();
+  const page = results.slice(0, limit);
+  const last = page.at(-1);
+  return c.json({ data: page, next: results.length > limit && last ? `${last.created_at}|${last.id}` : null }, 200, NO_STORE);
+};

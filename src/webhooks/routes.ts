@@ -142,3 +142,44 @@ export const listWatchesRoute = createRoute({
     ...problems(),
   },
 });
+
+export const testWebhookRoute = createRoute({
+  ...common,
+  method: "post",
+  path: "/v1/orgs/{org_id}/webhooks/{webhook_id}/test",
+  operationId: "testWebhook",
+  summary: "Send a webhook.test event now",
+  request: { params: WebhookParams },
+  responses: { 202: json(z.object({ event_id: z.string() }), "Queued; see the deliveries."), ...problems(WebhookNotFoundError) },
+});
+
+export const listDeliveriesRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/v1/orgs/{org_id}/webhooks/{webhook_id}/deliveries",
+  operationId: "listWebhookDeliveries",
+  summary: "Recent delivery attempts, newest first",
+  request: { params: WebhookParams, query: Page },
+  responses: {
+    200: json(
+      z.object({
+        data: z.array(
+          z.object({
+            id: z.string(),
+            event_id: z.string(),
+            event_type: z.string(),
+            attempt: z.number().int(),
+            response_status: z.number().int().nullable(),
+            duration_ms: z.number().int().nullable(),
+            next_retry_at: z.string().nullable(),
+            outcome: z.enum(["delivered", "retrying", "disabled", "dead-lettered"]),
+            created_at: z.string(),
+          }),
+        ),
+        next: z.string().nullable(),
+      }),
+      "One page of attempts.",
+    ),
+    ...problems(WebhookNotFoundError),
+  },
+});

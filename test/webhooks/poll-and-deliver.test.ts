@@ -95,6 +95,17 @@ describe("webhook worker", () => {
     expect(delivery!.body).not.toMatch(/Mustermann|erika/i);
   });
 
+  it("delivers a webhook.test event queued by the API", async () => {
+    const orgId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    const { id, secret } = await subscribe(orgId, receiver);
+    const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: { webhook_id: id } });
+    await (E.WEBHOOK_QUEUE as Queue<unknown>).send({ kind: "deliver", org_id: orgId, subscription_id: id, event_id: "msg_test", event_type: "webhook.test", payload, attempt: 1 });
+    const [delivery] = await until(() => received(receiver), (list) => list.length >= 1);
+    expect(delivery!.headers["webhook-id"]).toBe("msg_test");
+    expect(new Webhook(secret).verify(delivery!.body, delivery!.headers)).toMatchObject({ type: "webhook.test", data: { webhook_id: id } });
+  });
+
   it("retries a receiver that answers 500 with the same webhook-id, and logs every attempt", async () => {
     const orgId = crypto.randomUUID();
     const userId = crypto.randomUUID();

@@ -101,3 +101,34 @@ describe("watches", () => {
     expect(new Set([...first.data, ...second.data].map((watch) => watch.user_id)).size).toBe(5);
   });
 });
+
+describe("test events and the delivery log", () => {
+  it("queues a webhook.test event for the organisation's own subscription only", async () => {
+    const ids = newIds();
+    const jwt = await token(ids, MANAGE);
+    const hook = (await (await create(ids, { url: "https://hooks.partner.example/t" }, jwt)).json()) as { id: string };
+    const response = await api(`/v1/orgs/${ids.orgId}/webhooks/${hook.id}/test`, { method: "POST", token: jwt });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ event_id: expect.stringMatching(/^msg_[0-9a-f-]{36}$/) });
+    const other = newIds();
+    await problem(await api(`/v1/orgs/${other.orgId}/webhooks/${hook.id}/test`, { method: "POST", token: await token(other, MANAGE) }), 404, "webhook_not_found");
+  });
+
+  it("lists delivery attempts newest first, page by page, to their organisation only", async () => {
+    const ids = newIds();
+    const jwt = await token(ids, MANAGE);
+    const hook = (await (await create(ids, { url: "https://hooks.partner.example/d" }, jwt)).json()) as { id: string };
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await env.DB.prepare("INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, attempt, response_status, duration_ms, next_retry_at, outcome, created_at) VALUES (?1, ?2, 'msg_1', 'heat_pump.updated', ?3, ?4, 12, NULL, ?5, ?6)")
+        .bind(crypto.randomUUID(), hook.id, attempt, attempt < 3 ? 500 : 204, attempt < 3 ? "retrying" : "delivered", `2026-11-29T10:0${attempt}:00.000Z`)
+        .run();
+    }
+    const path = `/v1/orgs/${ids.orgId}/webhooks/${hook.id}/deliveries`;
+    const first = (await (await api(`${path}?limit=2`, { token: jwt })).json()) as { data: { attempt: number; outcome: string }[]; next: string };
+    expect(first.data.map((row) => [row.attempt, row.outcome])).toEqual([[3, "delivered"], [2, "retrying"]]);
+    const second = (await (await api(`${path}?limit=2&after=${encodeURIComponent(first.next)}`, { token: jwt })).json()) as { data: { attempt: number }[]; next: string | null };
+    expect(second).toMatchObject({ data: [{ attempt: 1 }], next: null });
+    const other = newIds();
+    await problem(await api(`/v1/orgs/${other.orgId}/webhooks/${hook.id}/deliveries`, { token: await token(other, MANAGE) }), 404, "webhook_not_found");
+  });
+});

@@ -84,9 +84,11 @@ describe("webhook worker", () => {
     await setItems(userId, [{ ...pump, connection_status: "error", is_authenticated: false }]);
     await pause(1100); // past the per-key refresh throttle of the test config
     await E.DB.prepare("UPDATE watches SET last_checked_at = last_checked_at - 300 WHERE org_id = ?1").bind(orgId).run();
+    const scheduledAt = Date.now();
     await scheduledRun();
 
     const deliveries = await until(() => received(receiver), (list) => list.length >= 1);
+    console.log(`webhook latency: scheduled run to delivery ${Date.now() - scheduledAt} ms`);
     await pause(500);
     expect(await received(receiver)).toHaveLength(1);
     const [delivery] = deliveries;
@@ -104,6 +106,39 @@ describe("webhook worker", () => {
     const [delivery] = await until(() => received(receiver), (list) => list.length >= 1);
     expect(delivery!.headers["webhook-id"]).toBe("msg_test");
     expect(new Webhook(secret).verify(delivery!.body, delivery!.headers)).toMatchObject({ type: "webhook.test", data: { webhook_id: id } });
+  });
+
+  it("signs with both secrets during a rotation's grace period", async () => {
+    const orgId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    const { id, secret: old } = await subscribe(orgId, receiver);
+    const fresh = newWebhookSecret();
+    const row = await E.DB.prepare("SELECT secret FROM webhook_subscriptions WHERE id = ?1").bind(id).first<{ secret: string }>();
+    await E.DB.prepare("UPDATE webhook_subscriptions SET secret = ?2, previous_secret = ?3, previous_secret_until = ?4 WHERE id = ?1")
+      .bind(id, await sealSecret(E.WEBHOOK_SECRETS_KEY, fresh), row!.secret, Math.floor(Date.now() / 1000) + 3600)
+      .run();
+    const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: { webhook_id: id } });
+    await (E.WEBHOOK_QUEUE as Queue<unknown>).send({ kind: "deliver", org_id: orgId, subscription_id: id, event_id: "msg_rotation", event_type: "webhook.test", payload, attempt: 1 });
+    const [delivery] = await until(() => received(receiver), (list) => list.length >= 1);
+    expect(delivery!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
+    for (const secret of [old, fresh]) expect(new Webhook(secret).verify(delivery!.body, delivery!.headers)).toMatchObject({ type: "webhook.test" });
+  });
+
+  it("after the last attempt, dead-letters the event and marks the subscription failing", async () => {
+    const orgId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    const { id } = await subscribe(orgId, receiver);
+    await fetch(`${FAKE}/__receiver/${receiver}`, { method: "PUT", body: JSON.stringify({ statuses: [500] }) });
+    const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: {} });
+    await (E.WEBHOOK_QUEUE as Queue<unknown>).send({ kind: "deliver", org_id: orgId, subscription_id: id, event_id: "msg_last", event_type: "webhook.test", payload, attempt: 10 });
+    const logged = await until(
+      () => E.DB.prepare("SELECT attempt, response_status, outcome FROM webhook_deliveries WHERE subscription_id = ?1").bind(id).first(),
+      (value) => value !== null,
+    );
+    expect(logged).toEqual({ attempt: 10, response_status: 500, outcome: "dead-lettered" });
+    expect(await E.DB.prepare("SELECT status, consecutive_failures, enabled FROM webhook_subscriptions WHERE id = ?1").bind(id).first()).toEqual({ status: "failing", consecutive_failures: 1, enabled: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await received(receiver)).toHaveLength(1); // not retried again
   });
 
   it("retries a receiver that answers 500 with the same webhook-id, and logs every attempt", async () => {

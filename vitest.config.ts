@@ -2,6 +2,26 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { testBindings } from "./test/support/bindings.ts";
 
+/** The Workers runtime for one wrangler config, with the test bindings (fake upstream, keys, D1 migrations). */
+function workerd(configPath: string, extra: Record<string, string> = {}) {
+  return cloudflareTest(async ({ inject }) => ({
+    wrangler: { configPath },
+    miniflare: {
+      bindings: {
+        ...testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks"), inject<string>("embedSigningKey")),
+        ...extra,
+        // Applied to the local D1 by test/worker/setup.ts before each file.
+        TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+      },
+      // PARTNER_RATE_LIMITER as in wrangler.toml, and a small one the rate-limit test swaps in.
+      ratelimits: {
+        PARTNER_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 600, period: 60 } },
+        TEST_RATE_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } },
+      },
+    },
+  }));
+}
+
 export default defineConfig({
   test: {
     // The worker's request log lines are asserted where they matter (auth.test.ts), not echoed.
@@ -15,23 +35,7 @@ export default defineConfig({
       },
       {
         // The worker inside workerd (the real Workers runtime), against a fake Podero on a real local port.
-        plugins: [
-          cloudflareTest(async ({ inject }) => ({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                ...testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks"), inject<string>("embedSigningKey")),
-                // Applied to the local D1 by test/worker/setup.ts before each file.
-                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
-              },
-              // PARTNER_RATE_LIMITER as in wrangler.toml, and a small one the rate-limit test swaps in.
-              ratelimits: {
-                PARTNER_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 600, period: 60 } },
-                TEST_RATE_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } },
-              },
-            },
-          })),
-        ],
+        plugins: [workerd("./wrangler.toml")],
         test: {
           name: "workers",
           include: ["test/worker/**/*.test.ts"],
@@ -42,19 +46,8 @@ export default defineConfig({
       },
       {
         // The webhook worker (Cron Trigger + Queue consumer) inside workerd, delivering to a local receiver.
-        plugins: [
-          cloudflareTest(async ({ inject }) => ({
-            wrangler: { configPath: "./wrangler.webhooks.toml" },
-            miniflare: {
-              bindings: {
-                ...testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks"), inject<string>("embedSigningKey")),
-                // A forced refresh every second at most, so a test can poll twice without waiting the usual 5 s.
-                CACHE_REFRESH_MIN_INTERVAL_SECONDS: "1",
-                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
-              },
-            },
-          })),
-        ],
+        // A forced refresh every second at most, so a test can poll twice without waiting the usual 5 s.
+        plugins: [workerd("./wrangler.webhooks.toml", { CACHE_REFRESH_MIN_INTERVAL_SECONDS: "1" })],
         test: {
           name: "webhooks",
           include: ["test/webhooks/**/*.test.ts"],

@@ -28,9 +28,20 @@ export interface WranglerDev {
  * Runs the real worker under `wrangler dev` with `--var` overrides (exactly what operators do), and
  * waits until it answers. `persist` keeps local state in a folder of its own so runs never share KV.
  */
-export async function startWranglerDev(options: { port?: number; vars: Record<string, string>; inherit?: boolean; persistTo?: string }): Promise<WranglerDev> {
+export async function startWranglerDev(options: {
+  port?: number;
+  vars: Record<string, string>;
+  inherit?: boolean;
+  persistTo?: string;
+  /** Another wrangler config (default wrangler.toml), e.g. the webhook worker's. */
+  config?: string;
+  /** Expose `/cdn-cgi/handler/scheduled` to run the Cron Trigger by hand. */
+  testScheduled?: boolean;
+}): Promise<WranglerDev> {
   const port = options.port ?? (await freePort());
   const args = ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--log-level", "warn"];
+  if (options.config) args.push("--config", options.config);
+  if (options.testScheduled) args.push("--test-scheduled");
   args.push("--persist-to", options.persistTo ?? mkdtempSync(join(tmpdir(), "heat-pump-edge-")));
   for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
   let output = "";

@@ -38,6 +38,18 @@ const worker = await startWranglerDev({
   },
 });
 
+// The webhook worker beside it, sharing D1 and KV; its Cron Trigger is run here once a minute (wrangler dev
+// does not run crons by itself). Queues do not cross processes: `POST …/webhooks/{id}/test` needs a deployment
+// or `wrangler dev -c wrangler.toml -c wrangler.webhooks.toml`.
+const webhookWorker = await startWranglerDev({
+  port: port + 3,
+  config: "wrangler.webhooks.toml",
+  testScheduled: true,
+  persistTo: ".wrangler/state",
+  vars: { ENVIRONMENT: "development", UPSTREAM_BASE_URL: fake.url, UPSTREAM_API_TOKEN: "fake-upstream-token", WEBHOOK_SECRETS_KEY: webhookSecretsKey, WEBHOOK_POLL_SECONDS: "60" },
+});
+const cron = setInterval(() => void fetch(`${webhookWorker.url}/cdn-cgi/handler/scheduled`).catch(() => undefined), 60_000);
+
 const now = Math.floor(Date.now() / 1000);
 const token = await fake.idp.sign("dev", {
   iss: issuer,
@@ -57,10 +69,14 @@ A development token (24 h, scopes heat_pumps:read heat_pumps:refresh embeds:writ
   curl -s -H "Authorization: Bearer $TOKEN" '${base}?view=compact'
 
 More: '${base}' (full view), '${base}?status=error', and the Podero-compatible
-'${worker.url}/api/partners/v2.0/org/${DEV_ORG_ID}/users/${DEV_USER_ID}/heat-pumps'. Ctrl-C stops everything.
+'${worker.url}/api/partners/v2.0/org/${DEV_ORG_ID}/users/${DEV_USER_ID}/heat-pumps'.
+The webhook worker polls watched users every minute (${webhookWorker.url}/cdn-cgi/handler/scheduled runs it now);
+a local receiver for trying it: ${fake.url}/__receiver/NAME (GET it to see what arrived). Ctrl-C stops everything.
 `);
 
 const shutdown = async () => {
+  clearInterval(cron);
+  await webhookWorker.stop();
   await worker.stop();
   await fake.close();
   process.exit(0);

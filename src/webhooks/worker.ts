@@ -21,6 +21,15 @@ function pollSeconds(env: WebhooksEnv): number {
 }
 
 export default {
+  /** Liveness only: the webhook worker has no public API (it is reached through its cron and queue). */
+  async fetch(request) {
+    if (new URL(request.url).pathname === "/health") return Response.json({ status: "ok" });
+    return Response.json(
+      { type: "/problems/route-not-found", title: "No such route", status: 404, detail: "The webhook worker answers only /health.", code: "route_not_found" },
+      { status: 404, headers: { "content-type": "application/problem+json" } },
+    );
+  },
+
   /** Every minute: the watched users not checked for WEBHOOK_POLL_SECONDS, fanned out through the queue. */
   async scheduled(_controller, env, _ctx) {
     const now = Math.floor(Date.now() / 1000);
@@ -40,12 +49,18 @@ export default {
     const config = configFor(env);
     for (const message of batch.messages) {
       const body = message.body;
-      const result =
-        body.kind === "check"
-          ? await checkUser(body, { config, db: env.DB, kv: env.CACHE, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, waitUntil: (promise) => ctx.waitUntil(promise) })
-          : await deliver(body, { db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, deadLetters: env.WEBHOOK_DEAD_LETTERS, secretsKey: env.WEBHOOK_SECRETS_KEY });
-      console.log(JSON.stringify({ level: "info", message: `webhook ${body.kind}`, org_id: body.org_id, result }));
-      message.ack();
+      try {
+        const result =
+          body.kind === "check"
+            ? await checkUser(body, { config, db: env.DB, kv: env.CACHE, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, waitUntil: (promise) => ctx.waitUntil(promise) })
+            : await deliver(body, { db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, deadLetters: env.WEBHOOK_DEAD_LETTERS, secretsKey: env.WEBHOOK_SECRETS_KEY });
+        console.log(JSON.stringify({ level: "info", message: `webhook ${body.kind}`, org_id: body.org_id, result }));
+        message.ack();
+      } catch (error) {
+        // Only this message is retried (then dead-lettered by the queue): one bad message never holds back the others.
+        console.log(JSON.stringify({ level: "error", message: `webhook ${body.kind} failed`, org_id: body.org_id, error: error instanceof Error ? error.message : String(error), attempts: message.attempts }));
+        message.retry();
+      }
     }
   },
 } satisfies ExportedHandler<WebhooksEnv, WebhookMessage>;

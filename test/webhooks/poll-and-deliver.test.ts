@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
@@ -216,5 +216,33 @@ describe("webhook worker", () => {
     await pause(300);
     expect(await received(onlyCreated)).toEqual([]); // … but not to these
     expect(await received(onlyOtherUser)).toEqual([]);
+  });
+});
+
+describe("webhook worker queue handling", () => {
+  it("retries only the message that failed; the others in the batch are delivered", async () => {
+    const orgId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    const good = await subscribe(orgId, receiver);
+    const broken = `wh_${crypto.randomUUID()}`;
+    const now = new Date().toISOString();
+    // A subscription whose stored secret cannot be opened (e.g. sealed with another key).
+    await E.DB.prepare("INSERT INTO webhook_subscriptions (id, org_id, url, events, user_ids, enabled, status, secret, created_at, updated_at) VALUES (?1, ?2, ?3, '[]', NULL, 1, 'active', 'bm90LWEtc2VhbGVkLXNlY3JldA==', ?4, ?4)")
+      .bind(broken, orgId, `${FAKE}/__receiver/${receiver}`, now)
+      .run();
+    const payload = JSON.stringify({ type: "webhook.test", timestamp: now, data: {} });
+    const messages = [broken, good.id].map((subscription_id, index) => ({
+      id: `m${index}`,
+      timestamp: new Date(),
+      attempts: 1,
+      body: { kind: "deliver" as const, org_id: orgId, subscription_id, event_id: `msg_${index}`, event_type: "webhook.test", payload, attempt: 1 },
+    }));
+    const ctx = createExecutionContext();
+    const batch = createMessageBatch("heat-pump-edge-webhooks", messages);
+    await worker.queue(batch as never, E, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.retryMessages.map((retry) => retry.msgId)).toEqual(["m0"]);
+    expect(result.explicitAcks).toEqual(["m1"]);
+    expect((await received(receiver)).map((delivery) => delivery.headers["webhook-id"])).toEqual(["msg_1"]);
   });
 });

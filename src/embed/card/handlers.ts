@@ -9,6 +9,7 @@ import { ProblemError } from "../../problems/problem-error.ts";
 import { verifyEmbedToken, type EmbedClaims } from "../embed-token.ts";
 import { embedPrincipal } from "../middleware.ts";
 import { CARD_SCRIPT, CARD_STYLE, EMBED_LOADER } from "./assets.ts";
+import { toBase64 } from "../../util/base64.ts";
 import { langOf } from "./i18n.ts";
 import { renderCards, renderPage } from "./render.ts";
 
@@ -16,7 +17,7 @@ import { renderCards, renderPage } from "./render.ts";
 const REFRESH_EVERY_SECONDS = 60;
 
 function randomNonce(): string {
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+  return toBase64(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 async function sha1Tag(text: string): Promise<string> {

@@ -13,7 +13,7 @@ const worker = await startWranglerDev({
   vars: {
     UPSTREAM_BASE_URL: fake.url,
     UPSTREAM_API_TOKEN: "fake-upstream-token",
-    PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json` }]),
+    PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json`, orgs: "*" }]),
     RATE_LIMIT_REQUESTS: "0",
   },
 });

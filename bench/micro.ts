@@ -39,7 +39,7 @@ for (const alg of ["ES256", "RS256", "EdDSA"] as const) {
     ENVIRONMENT: "production",
     UPSTREAM_BASE_URL: "https://app.podero.com",
     UPSTREAM_API_TOKEN: "bench",
-    PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg }] } }]),
+    PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg }] }, orgs: "*" }]),
   });
   const token = await new SignJWT({ org_id: crypto.randomUUID(), scope: "heat_pumps:read" })
     .setProtectedHeader({ alg, kid: "k1" })

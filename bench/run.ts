@@ -34,7 +34,7 @@ const issuer = `${fakeUrl}/__idp/bench`;
 const vars = {
   UPSTREAM_BASE_URL: fakeUrl,
   UPSTREAM_API_TOKEN: "fake-upstream-token",
-  PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json` }]),
+  PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json`, orgs: "*" }]),
   // The local rate limiter would refuse a benchmark's traffic; limiting is not what is measured here.
   RATE_LIMIT_REQUESTS: "0",
 };

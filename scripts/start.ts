@@ -11,6 +11,8 @@ const port = Number(process.env.PORT ?? 8787);
 const fakePort = Number(process.env.FAKE_PODERO_PORT ?? 8788);
 const fake = await startFakePodero({ port: fakePort, latencyMs: Number(process.env.FAKE_PODERO_LATENCY_MS ?? 0) });
 const issuer = `${fake.url}/__idp/dev`;
+// The development issuer acts for the development organisation only: every issuer names its organisations.
+const partnerIssuers = JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json`, orgs: [DEV_ORG_ID] }]);
 
 // A fresh embed-token key per run (deployed workers get theirs with `wrangler secret put EMBED_SIGNING_KEY`).
 const { privateKey } = await generateKeyPair("EdDSA", { extractable: true });
@@ -32,7 +34,7 @@ const worker = await startWranglerDev({
     ENVIRONMENT: "development",
     UPSTREAM_BASE_URL: fake.url,
     UPSTREAM_API_TOKEN: "fake-upstream-token",
-    PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json` }]),
+    PARTNER_ISSUERS: partnerIssuers,
     EMBED_SIGNING_KEY: embedSigningKey,
     WEBHOOK_SECRETS_KEY: webhookSecretsKey,
   },
@@ -46,7 +48,15 @@ const webhookWorker = await startWranglerDev({
   config: "wrangler.webhooks.toml",
   testScheduled: true,
   persistTo: ".wrangler/state",
-  vars: { ENVIRONMENT: "development", UPSTREAM_BASE_URL: fake.url, UPSTREAM_API_TOKEN: "fake-upstream-token", WEBHOOK_SECRETS_KEY: webhookSecretsKey, WEBHOOK_POLL_SECONDS: "60" },
+  vars: {
+    ENVIRONMENT: "development",
+    UPSTREAM_BASE_URL: fake.url,
+    UPSTREAM_API_TOKEN: "fake-upstream-token",
+    // The same issuers as the API worker: watches and subscriptions are served only while their issuer may act.
+    PARTNER_ISSUERS: partnerIssuers,
+    WEBHOOK_SECRETS_KEY: webhookSecretsKey,
+    WEBHOOK_POLL_SECONDS: "60",
+  },
 });
 const cron = setInterval(() => void fetch(`${webhookWorker.url}/cdn-cgi/handler/scheduled`).catch(() => undefined), 60_000);
 

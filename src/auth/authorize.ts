@@ -1,6 +1,7 @@
 import { ForbiddenOrganisationError, ForbiddenUserError, InsufficientScopeError } from "../problems/errors.ts";
 import { challenge } from "./bearer.ts";
-import { SCOPES, type Principal } from "./principal.ts";
+import { orgsAllow } from "./issuer-access.ts";
+import { REQUIRED_SCOPES, SCOPES, type Principal } from "./principal.ts";
 
 declare const grantBrand: unique symbol;
 
@@ -22,27 +23,41 @@ export interface AccessTarget {
   userId: string;
 }
 
+/** The `WWW-Authenticate` challenge of a 403 (RFC 6750 §3.1), naming every scope the operation needs. */
+function forbiddenHeaders(requiredScopes: readonly string[]) {
+  return { "www-authenticate": challenge({ error: "insufficient_scope", scope: requiredScopes.join(" ") }) };
+}
+
+/** The organisation check both kinds of grant share: the token's own org, and its issuer allowed to act for it. */
+function checkOrganisation(principal: Principal, orgId: string, headers: Record<string, string>) {
+  if (principal.orgId !== orgId) throw new ForbiddenOrganisationError("The token is for another organisation.", { headers });
+  if (!orgsAllow(principal.issuerOrgs, orgId)) {
+    throw new ForbiddenOrganisationError("The token's issuer may not act for this organisation.", { headers });
+  }
+}
+
+/** Every scope in `requiredScopes`, or `insufficient_scope` naming the first missing one. */
+function checkScopes(principal: Principal, requiredScopes: readonly string[], headers: Record<string, string>) {
+  const missing = requiredScopes.find((scope) => !principal.scopes.has(scope));
+  if (missing !== undefined) {
+    throw new InsufficientScopeError(`The token lacks the "${missing}" scope (this operation needs ${requiredScopes.map((s) => `"${s}"`).join(" and ")}).`, {
+      headers,
+      extensions: { required_scope: missing, required_scopes: [...requiredScopes] },
+    });
+  }
+}
+
 /** Checks a verified principal against the path it asks for (RFC 6750 §3.1 `insufficient_scope` on failure). */
-export function authorize(principal: Principal, target: AccessTarget, requiredScope: string = SCOPES.heatPumpsRead): AccessGrant {
+export function authorize(principal: Principal, target: AccessTarget, requiredScopes: readonly string[] = REQUIRED_SCOPES.read): AccessGrant {
   const orgId = target.orgId.toLowerCase();
   const userId = target.userId.toLowerCase();
-  const forbidden = { "www-authenticate": challenge({ error: "insufficient_scope", scope: requiredScope }) };
+  const forbidden = forbiddenHeaders(requiredScopes);
 
-  if (principal.orgId !== orgId) {
-    throw new ForbiddenOrganisationError("The token is for another organisation.", { headers: forbidden });
-  }
-  if (principal.issuerOrgs && !principal.issuerOrgs.includes(orgId)) {
-    throw new ForbiddenOrganisationError("The token's issuer may not act for this organisation.", { headers: forbidden });
-  }
+  checkOrganisation(principal, orgId, forbidden);
   if (principal.userId !== undefined && principal.userId !== userId) {
     throw new ForbiddenUserError("The token is limited to another user.", { headers: forbidden });
   }
-  if (!principal.scopes.has(requiredScope)) {
-    throw new InsufficientScopeError(`The token lacks the "${requiredScope}" scope.`, {
-      headers: forbidden,
-      extensions: { required_scope: requiredScope },
-    });
-  }
+  checkScopes(principal, requiredScopes, forbidden);
   return {
     orgId,
     userId,
@@ -61,17 +76,13 @@ export interface OrganisationGrant {
 }
 
 /** Like `authorize`, for organisation-wide operations: a token limited to one user may not perform them. */
-export function authorizeOrganisation(principal: Principal, orgId: string, requiredScope: string): OrganisationGrant {
+export function authorizeOrganisation(principal: Principal, orgId: string, requiredScopes: readonly string[]): OrganisationGrant {
   const org = orgId.toLowerCase();
-  const forbidden = { "www-authenticate": challenge({ error: "insufficient_scope", scope: requiredScope }) };
-  if (principal.orgId !== org || (principal.issuerOrgs && !principal.issuerOrgs.includes(org))) {
-    throw new ForbiddenOrganisationError("The token is for another organisation.", { headers: forbidden });
-  }
+  const forbidden = forbiddenHeaders(requiredScopes);
+  checkOrganisation(principal, org, forbidden);
   if (principal.userId !== undefined) {
     throw new ForbiddenUserError("A token limited to one user cannot manage the organisation's settings.", { headers: forbidden });
   }
-  if (!principal.scopes.has(requiredScope)) {
-    throw new InsufficientScopeError(`The token lacks the "${requiredScope}" scope.`, { headers: forbidden, extensions: { required_scope: requiredScope } });
-  }
+  checkScopes(principal, requiredScopes, forbidden);
   return { orgId: org, issuer: principal.issuer } as OrganisationGrant;
 }

@@ -14,7 +14,12 @@ const IssuerSchema = z
     issuer: z.string().min(1),
     jwks_uri: z.url({ protocol: /^https?$/ }).optional(),
     jwks: z.object({ keys: z.array(JwkSchema).min(1) }).optional(),
-    orgs: z.array(z.guid().transform((id) => id.toLowerCase())).min(1).optional(),
+    // Required: which organisations this issuer's tokens may act for. Trusting one issuer for every
+    // organisation lets its identity provider mint tokens for other partners' organisations, so it must be
+    // said outright ("*"), never implied by a missing field.
+    orgs: z.union([z.literal("*"), z.array(z.guid().transform((id) => id.toLowerCase())).min(1)], {
+      error: 'required: a list of organisation ids this issuer may act for, or "*" for every organisation',
+    }),
   })
   .refine((issuer) => (issuer.jwks_uri === undefined) !== (issuer.jwks === undefined), {
     message: "give exactly one of jwks_uri or jwks",
@@ -101,7 +106,7 @@ export interface CacheSettings {
 export function parseConfig(env: Record<string, unknown>): EdgeConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    throw misconfigured(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+    throw misconfigured(parsed.error.issues.map((issue) => `${issue.path.join(".")}${issuerNamed(env, issue.path)}: ${issue.message}`));
   }
   const vars = parsed.data;
   const development = vars.ENVIRONMENT === "development";
@@ -126,6 +131,7 @@ export function parseConfig(env: Record<string, unknown>): EdgeConfig {
   // The edge signs embed tokens as "heat-pump-edge"; a partner issuer of that name could blur the two kinds.
   if (issuerNames.includes("heat-pump-edge")) problems.push('PARTNER_ISSUERS: "heat-pump-edge" is the edge\'s own issuer name');
   if (problems.length > 0 || !credentials) throw misconfigured(problems);
+  console.log(JSON.stringify({ level: "info", message: "partner issuers", issuers: vars.PARTNER_ISSUERS.map(describeIssuer) }));
 
   return Object.freeze({
     environment: vars.ENVIRONMENT,
@@ -150,6 +156,23 @@ export function parseConfig(env: Record<string, unknown>): EdgeConfig {
     rateLimit: Object.freeze({ requests: vars.RATE_LIMIT_REQUESTS, periodSeconds: vars.RATE_LIMIT_PERIOD_SECONDS }),
     embedSigningKey: vars.EMBED_SIGNING_KEY,
   });
+}
+
+/** ` (issuer "…")` for a problem inside one PARTNER_ISSUERS entry, so the log line names the issuer to fix. */
+function issuerNamed(env: Record<string, unknown>, path: readonly PropertyKey[]): string {
+  if (path[0] !== "PARTNER_ISSUERS" || typeof path[1] !== "number" || typeof env.PARTNER_ISSUERS !== "string") return "";
+  try {
+    const entry: unknown = (JSON.parse(env.PARTNER_ISSUERS) as unknown[])[path[1]];
+    const name = entry !== null && typeof entry === "object" && Object.hasOwn(entry, "issuer") ? (entry as { issuer: unknown }).issuer : undefined;
+    return typeof name === "string" ? ` (issuer ${JSON.stringify(name.slice(0, 200))})` : "";
+  } catch {
+    return "";
+  }
+}
+
+/** The startup log line's view of an issuer: who, and for which organisations (an issuer trusted for all says so). */
+function describeIssuer(issuer: IssuerConfig) {
+  return { issuer: issuer.issuer, orgs: issuer.orgs === "*" ? "* (every organisation)" : issuer.orgs.length };
 }
 
 function misconfigured(problems: string[]): MisconfiguredError {

@@ -1,7 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { authorize } from "../auth/authorize.ts";
-import { SCOPES } from "../auth/principal.ts";
+import { REQUIRED_SCOPES } from "../auth/principal.ts";
 import { cacheHeaders } from "../cache/http-headers.ts";
 import { configFor } from "../config/config.ts";
 import { loadHeatPumps, reshape } from "../heat-pumps/load.ts";
@@ -16,7 +16,7 @@ export const createEmbedToken: RouteHandler<typeof createEmbedTokenRoute, AppEnv
   const params = c.req.valid("param");
   const body = c.req.valid("json");
   const config = configFor(c.env);
-  const grant = authorize(c.get("principal"), { orgId: params.org_id, userId: params.user_id }, SCOPES.embedsWrite);
+  const grant = authorize(c.get("principal"), { orgId: params.org_id, userId: params.user_id }, REQUIRED_SCOPES.createEmbedToken);
 
   const checked = body.origins.map((origin, index) => ({ index, result: checkOrigin(origin, config.development) }));
   const refused = checked.filter((entry) => "error" in entry.result);
@@ -28,7 +28,7 @@ export const createEmbedToken: RouteHandler<typeof createEmbedTokenRoute, AppEnv
 
   if (body.heat_pump_id) {
     // Bound to a heat pump the user has (through the cache, so this costs Podero nothing when warm).
-    const { list } = await loadHeatPumps(c, params, { scope: SCOPES.embedsWrite });
+    const { list } = await loadHeatPumps(c, params, { scopes: REQUIRED_SCOPES.createEmbedToken });
     if (!list.items.some((item) => item.id === body.heat_pump_id)) throw new HeatPumpNotFoundError("This user has no heat pump with this id.");
   }
   const { token, expiresAt } = await issueEmbedToken(

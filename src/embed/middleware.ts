@@ -65,5 +65,5 @@ export function embedAuth(): MiddlewareHandler<AppEnv> {
 
 /** An embed token as a principal: read-only, for its one organisation and user. */
 export function embedPrincipal(claims: EmbedClaims): Principal {
-  return { issuer: EMBED_ISSUER_KEY, subject: claims.partner, orgId: claims.orgId, userId: claims.userId, scopes: new Set([SCOPES.heatPumpsRead]), issuerOrgs: undefined };
+  return { issuer: EMBED_ISSUER_KEY, subject: claims.partner, orgId: claims.orgId, userId: claims.userId, scopes: new Set([SCOPES.heatPumpsRead]), issuerOrgs: [claims.orgId] };
 }

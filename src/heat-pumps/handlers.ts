@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
-import { SCOPES } from "../auth/principal.ts";
+import { REQUIRED_SCOPES } from "../auth/principal.ts";
 import { cacheHeaders } from "../cache/http-headers.ts";
 import { HeatPumpNotFoundError } from "../problems/errors.ts";
 import { loadHeatPumps, reshape, type LoadedHeatPumps } from "./load.ts";
@@ -22,7 +22,7 @@ export const listHeatPumps: RouteHandler<typeof listHeatPumpsRoute, AppEnv> = as
 
 export const refreshHeatPumps: RouteHandler<typeof refreshHeatPumpsRoute, AppEnv> = async (c) => {
   const { view, status } = c.req.valid("query");
-  const loaded = await loadHeatPumps(c, c.req.valid("param"), { forceRefresh: true, scope: SCOPES.heatPumpsRefresh });
+  const loaded = await loadHeatPumps(c, c.req.valid("param"), { forceRefresh: true, scopes: REQUIRED_SCOPES.refresh });
   const body = listBody(loaded, reshape(loaded, c), view, status);
   const refreshed = loaded.list.cache.status !== "refresh-throttled";
   return c.json({ data: body.data, meta: { ...body.meta, refreshed } }, 200, cacheHeaders(loaded.list.cache));

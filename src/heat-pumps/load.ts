@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { endTime, setMetric, startTime } from "hono/timing";
 import type { AppEnv } from "../app-env.ts";
 import { authorize, type AccessGrant } from "../auth/authorize.ts";
-import { SCOPES } from "../auth/principal.ts";
+import { REQUIRED_SCOPES } from "../auth/principal.ts";
 import { cachedSource } from "../cache/cached-source.ts";
 import { configFor, type EdgeConfig } from "../config/config.ts";
 import type { UpstreamHeatPump } from "../upstream/schema.ts";
@@ -18,7 +18,8 @@ export interface LoadedHeatPumps {
 export interface LoadOptions {
   /** Revalidate with Podero even when the cached copy is fresh (throttled per key). */
   forceRefresh?: boolean;
-  scope?: string;
+  /** Every scope the operation needs (default: `heat_pumps:read`). */
+  scopes?: readonly string[];
 }
 
 /** The cache when it is on and bound, otherwise straight to Podero. */
@@ -37,7 +38,7 @@ export function requestsRevalidation(c: Context<AppEnv>): boolean {
 export async function loadHeatPumps(c: Context<AppEnv>, target: { org_id: string; user_id: string }, options: LoadOptions = {}): Promise<LoadedHeatPumps> {
   const config = configFor(c.env);
   const log = c.get("log");
-  const grant = authorize(c.get("principal"), { orgId: target.org_id, userId: target.user_id }, options.scope ?? SCOPES.heatPumpsRead);
+  const grant = authorize(c.get("principal"), { orgId: target.org_id, userId: target.user_id }, options.scopes ?? REQUIRED_SCOPES.read);
   log.org_id = grant.orgId;
   log.user_id = grant.userId;
   log.issuer = grant.issuer;

@@ -1,4 +1,5 @@
 import { authorize } from "../auth/authorize.ts";
+import { issuerMayActFor } from "../auth/issuer-access.ts";
 import { SCOPES } from "../auth/principal.ts";
 import { cachedSource } from "../cache/cached-source.ts";
 import type { EdgeConfig } from "../config/config.ts";
@@ -23,8 +24,12 @@ export interface CheckDeps {
  * leaves the snapshot as it was.
  */
 export async function checkUser(message: CheckMessage, deps: CheckDeps): Promise<{ events: number; deliveries: number; skipped?: string }> {
+  // The watch acts for its organisation only while the issuer that registered it may (settings in force now).
+  if (!issuerMayActFor(deps.config.issuers, message.issuer ?? null, message.org_id)) {
+    return { events: 0, deliveries: 0, skipped: "the watch's issuer may no longer act for this organisation" };
+  }
   const grant = authorize(
-    { issuer: "heat-pump-edge:webhooks", subject: undefined, orgId: message.org_id, userId: message.user_id, scopes: new Set([SCOPES.heatPumpsRead]), issuerOrgs: undefined },
+    { issuer: "heat-pump-edge:webhooks", subject: undefined, orgId: message.org_id, userId: message.user_id, scopes: new Set([SCOPES.heatPumpsRead]), issuerOrgs: [message.org_id] },
     { orgId: message.org_id, userId: message.user_id },
   );
   let list;
@@ -46,9 +51,10 @@ export async function checkUser(message: CheckMessage, deps: CheckDeps): Promise
   const deliveries: DeliverMessage[] = [];
   if (events.length > 0) {
     const { results } = await deps.db.prepare("SELECT * FROM webhook_subscriptions WHERE org_id = ?1 AND enabled = 1 AND status != 'disabled'").bind(grant.orgId).all<SubscriptionRow>();
+    const allowed = results.filter((subscription) => issuerMayActFor(deps.config.issuers, subscription.issuer, grant.orgId));
     for (const event of events) {
       const payload = webhookPayload(event, new Date(now));
-      for (const subscription of results) {
+      for (const subscription of allowed) {
         const types = JSON.parse(subscription.events) as string[];
         const users = subscription.user_ids === null ? null : (JSON.parse(subscription.user_ids) as string[]);
         if ((types.length > 0 && !types.includes(event.type)) || (users && !users.includes(grant.userId))) continue;

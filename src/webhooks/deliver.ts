@@ -1,3 +1,5 @@
+import { issuerMayActFor } from "../auth/issuer-access.ts";
+import type { IssuerConfig } from "../config/config.ts";
 import { afterAttempt } from "./retry-schedule.ts";
 import type { DeliverMessage } from "./messages.ts";
 import { openSecret } from "./secret-box.ts";
@@ -11,6 +13,8 @@ export const MAX_QUEUE_DELAY_S = 12 * 3600;
 const DISABLE_AFTER_FAILED_EVENTS = 5;
 
 export interface DeliveryDeps {
+  /** PARTNER_ISSUERS in force now: a subscription is served only while the issuer that registered it may act for its org. */
+  issuers: readonly IssuerConfig[];
   db: D1Database;
   queue: Queue<DeliverMessage>;
   deadLetters: Queue<DeliverMessage>;
@@ -32,6 +36,7 @@ export async function deliver(message: DeliverMessage, deps: DeliveryDeps): Prom
   }
   const row = await deps.db.prepare("SELECT * FROM webhook_subscriptions WHERE org_id = ?1 AND id = ?2").bind(message.org_id, message.subscription_id).first<SubscriptionRow>();
   if (!row || row.enabled !== 1 || row.status === "disabled") return "dropped: subscription gone or disabled";
+  if (!issuerMayActFor(deps.issuers, row.issuer, row.org_id)) return "dropped: the subscription's issuer may no longer act for this organisation";
 
   const headers = await signWebhook(await signingSecrets(row, deps.secretsKey, nowS), message.event_id, nowS, message.payload);
   const started = Date.now();

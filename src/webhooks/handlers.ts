@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { authorize, authorizeOrganisation } from "../auth/authorize.ts";
-import { SCOPES } from "../auth/principal.ts";
+import { REQUIRED_SCOPES } from "../auth/principal.ts";
 import { configFor } from "../config/config.ts";
 import { MisconfiguredError, ValidationError, WebhookNotFoundError } from "../problems/errors.ts";
 import { checkReceiverUrl } from "./receiver-url.ts";
@@ -19,8 +19,8 @@ function db(c: Context<AppEnv>): D1Database {
   return c.env.DB;
 }
 
-function org(c: Context<AppEnv>, orgId: string) {
-  return authorizeOrganisation(c.get("principal"), orgId, SCOPES.webhooksManage);
+function org(c: Context<AppEnv>, orgId: string, scopes: readonly string[] = REQUIRED_SCOPES.manageWebhooks) {
+  return authorizeOrganisation(c.get("principal"), orgId, scopes);
 }
 
 function receiver(c: Context<AppEnv>, url: string): string {
@@ -39,13 +39,14 @@ async function found(c: Context<AppEnv>, orgId: string, id: string): Promise<sto
 }
 
 export const createWebhook: RouteHandler<typeof routes.createWebhookRoute, AppEnv> = async (c) => {
-  const grant = org(c, c.req.valid("param").org_id);
+  const grant = org(c, c.req.valid("param").org_id, REQUIRED_SCOPES.routeWebhookData);
   const body = c.req.valid("json");
   const secret = newWebhookSecret();
   const now = new Date().toISOString();
   const row: store.SubscriptionRow = {
     id: `wh_${crypto.randomUUID()}`,
     org_id: grant.orgId,
+    issuer: grant.issuer,
     url: receiver(c, body.url),
     events: JSON.stringify(body.events ?? []),
     user_ids: body.user_ids ? JSON.stringify(body.user_ids) : null,
@@ -79,10 +80,11 @@ export const getWebhook: RouteHandler<typeof routes.getWebhookRoute, AppEnv> = a
 
 export const updateWebhook: RouteHandler<typeof routes.updateWebhookRoute, AppEnv> = async (c) => {
   const { org_id, webhook_id } = c.req.valid("param");
-  const grant = org(c, org_id);
+  const grant = org(c, org_id, REQUIRED_SCOPES.routeWebhookData);
   const body = c.req.valid("json");
   await found(c, grant.orgId, webhook_id);
-  const changes: Parameters<typeof store.updateSubscription>[3] = {};
+  // Whoever repoints or changes it now answers for where its data goes.
+  const changes: Parameters<typeof store.updateSubscription>[3] = { issuer: grant.issuer };
   if (body.url !== undefined) changes.url = receiver(c, body.url);
   if (body.events !== undefined) changes.events = JSON.stringify(body.events);
   if (body.user_ids !== undefined) changes.user_ids = body.user_ids === null ? null : JSON.stringify(body.user_ids);
@@ -123,14 +125,14 @@ export const rotateWebhookSecret: RouteHandler<typeof routes.rotateWebhookSecret
 
 export const putWatch: RouteHandler<typeof routes.putWatchRoute, AppEnv> = async (c) => {
   const params = c.req.valid("param");
-  const grant = authorize(c.get("principal"), { orgId: params.org_id, userId: params.user_id }, SCOPES.webhooksManage);
-  const created = await store.putWatch(db(c), grant.orgId, grant.userId, new Date().toISOString());
+  const grant = authorize(c.get("principal"), { orgId: params.org_id, userId: params.user_id }, REQUIRED_SCOPES.routeWebhookData);
+  const created = await store.putWatch(db(c), grant.orgId, grant.userId, grant.issuer, new Date().toISOString());
   return c.json({ user_id: grant.userId, watched: true as const, created }, 200, NO_STORE);
 };
 
 export const deleteWatch: RouteHandler<typeof routes.deleteWatchRoute, AppEnv> = async (c) => {
   const params = c.req.valid("param");
-  const grant = authorize(c.get("principal"), { orgId: params.org_id, userId: params.user_id }, SCOPES.webhooksManage);
+  const grant = authorize(c.get("principal"), { orgId: params.org_id, userId: params.user_id }, REQUIRED_SCOPES.manageWebhooks);
   await store.deleteWatch(db(c), grant.orgId, grant.userId);
   return c.body(null, 204);
 };

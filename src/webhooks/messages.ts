@@ -5,6 +5,8 @@ export interface CheckMessage {
   kind: "check";
   org_id: string;
   user_id: string;
+  /** The issuer that registered the watch; the check is skipped unless PARTNER_ISSUERS still lets it act for the org. */
+  issuer?: string | null;
 }
 
 export interface DeliverMessage {

@@ -7,6 +7,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export interface SubscriptionRow {
   id: string;
   org_id: string;
+  /** The partner issuer whose token created or last repointed it; checked against PARTNER_ISSUERS at delivery. */
+  issuer: string | null;
   url: string;
   events: string;
   user_ids: string | null;
@@ -51,10 +53,10 @@ export function publicSubscription(row: SubscriptionRow): Subscription {
 export async function insertSubscription(db: D1Database, row: SubscriptionRow): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO webhook_subscriptions (id, org_id, url, events, user_ids, description, enabled, status, secret, previous_secret, previous_secret_until, consecutive_failures, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, NULL, 0, ?10, ?10)`,
+      `INSERT INTO webhook_subscriptions (id, org_id, url, events, user_ids, description, enabled, status, secret, previous_secret, previous_secret_until, consecutive_failures, created_at, updated_at, issuer)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, NULL, 0, ?10, ?10, ?11)`,
     )
-    .bind(row.id, row.org_id, row.url, row.events, row.user_ids, row.description, row.enabled, row.status, row.secret, row.created_at)
+    .bind(row.id, row.org_id, row.url, row.events, row.user_ids, row.description, row.enabled, row.status, row.secret, row.created_at, row.issuer)
     .run();
 }
 
@@ -70,7 +72,7 @@ export async function listSubscriptions(db: D1Database, orgId: string, limit: nu
   return results;
 }
 
-export async function updateSubscription(db: D1Database, orgId: string, id: string, changes: Partial<Pick<SubscriptionRow, "url" | "events" | "user_ids" | "description" | "enabled" | "status" | "secret" | "previous_secret" | "previous_secret_until">>, now: string): Promise<void> {
+export async function updateSubscription(db: D1Database, orgId: string, id: string, changes: Partial<Pick<SubscriptionRow, "issuer" | "url" | "events" | "user_ids" | "description" | "enabled" | "status" | "secret" | "previous_secret" | "previous_secret_until">>, now: string): Promise<void> {
   const fields = Object.keys(changes) as (keyof typeof changes)[];
   if (fields.length === 0) return;
   const assignments = fields.map((field, index) => `${field} = ?${index + 3}`).join(", ");
@@ -85,9 +87,15 @@ export async function deleteSubscription(db: D1Database, orgId: string, id: stri
   return result.meta.changes > 0;
 }
 
-export async function putWatch(db: D1Database, orgId: string, userId: string, now: string): Promise<boolean> {
-  const result = await db.prepare("INSERT OR IGNORE INTO watches (org_id, user_id, created_at, last_checked_at) VALUES (?1, ?2, ?3, NULL)").bind(orgId, userId, now).run();
-  return result.meta.changes > 0;
+/** Watches a user (or keeps watching), recording the issuer that asked last; true when the watch is new. */
+export async function putWatch(db: D1Database, orgId: string, userId: string, issuer: string, now: string): Promise<boolean> {
+  const row = await db
+    .prepare(
+      "INSERT INTO watches (org_id, user_id, created_at, last_checked_at, issuer) VALUES (?1, ?2, ?3, NULL, ?4) ON CONFLICT (org_id, user_id) DO UPDATE SET issuer = excluded.issuer RETURNING created_at",
+    )
+    .bind(orgId, userId, now, issuer)
+    .first<{ created_at: string }>();
+  return row?.created_at === now;
 }
 
 export async function deleteWatch(db: D1Database, orgId: string, userId: string): Promise<boolean> {

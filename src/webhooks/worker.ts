@@ -33,12 +33,12 @@ export default {
   /** Every minute: the watched users not checked for WEBHOOK_POLL_SECONDS, fanned out through the queue. */
   async scheduled(_controller, env, _ctx) {
     const now = Math.floor(Date.now() / 1000);
-    const { results } = await env.DB.prepare("SELECT org_id, user_id FROM watches WHERE last_checked_at IS NULL OR last_checked_at <= ?1 ORDER BY last_checked_at LIMIT ?2")
+    const { results } = await env.DB.prepare("SELECT org_id, user_id, issuer FROM watches WHERE last_checked_at IS NULL OR last_checked_at <= ?1 ORDER BY last_checked_at LIMIT ?2")
       .bind(now - pollSeconds(env), MAX_CHECKS_PER_RUN)
-      .all<{ org_id: string; user_id: string }>();
+      .all<{ org_id: string; user_id: string; issuer: string | null }>();
     for (let start = 0; start < results.length; start += 100) {
       const page = results.slice(start, start + 100);
-      await env.WEBHOOK_QUEUE.sendBatch(page.map((watch) => ({ body: { kind: "check", org_id: watch.org_id, user_id: watch.user_id } satisfies CheckMessage })));
+      await env.WEBHOOK_QUEUE.sendBatch(page.map((watch) => ({ body: { kind: "check", org_id: watch.org_id, user_id: watch.user_id, issuer: watch.issuer } satisfies CheckMessage })));
       await env.DB.batch(page.map((watch) => env.DB.prepare("UPDATE watches SET last_checked_at = ?3 WHERE org_id = ?1 AND user_id = ?2").bind(watch.org_id, watch.user_id, now)));
     }
     console.log(JSON.stringify({ level: "info", message: "webhook poll", due: results.length }));
@@ -53,7 +53,7 @@ export default {
         const result =
           body.kind === "check"
             ? await checkUser(body, { config, db: env.DB, kv: env.CACHE, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, waitUntil: (promise) => ctx.waitUntil(promise) })
-            : await deliver(body, { db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, deadLetters: env.WEBHOOK_DEAD_LETTERS, secretsKey: env.WEBHOOK_SECRETS_KEY });
+            : await deliver(body, { issuers: config.issuers, db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, deadLetters: env.WEBHOOK_DEAD_LETTERS, secretsKey: env.WEBHOOK_SECRETS_KEY });
         console.log(JSON.stringify({ level: "info", message: `webhook ${body.kind}`, org_id: body.org_id, result }));
         message.ack();
       } catch (error) {

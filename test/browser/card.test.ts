@@ -79,7 +79,7 @@ beforeAll(async () => {
       ENVIRONMENT: "development",
       UPSTREAM_BASE_URL: fake.url,
       UPSTREAM_API_TOKEN: "fake-upstream-token",
-      PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json` }]),
+      PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json`, orgs: "*" }]),
       EMBED_SIGNING_KEY: JSON.stringify(signingKey),
     },
   });

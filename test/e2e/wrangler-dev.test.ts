@@ -23,7 +23,7 @@ beforeAll(async () => {
     vars: {
       UPSTREAM_BASE_URL: fake.url,
       UPSTREAM_API_TOKEN: "fake-upstream-token",
-      PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json` }]),
+      PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json`, orgs: "*" }]),
     },
   });
   const now = Math.floor(Date.now() / 1000);

@@ -23,10 +23,10 @@ export function testBindings(fakeUrl: string, inlineJwks: { keys: object[] }, em
     UPSTREAM_MAX_BODY_BYTES: String(256 * 1024),
     JWT_AUDIENCE: "heat-pump-edge",
     PARTNER_ISSUERS: JSON.stringify([
-      { issuer: ISSUERS.a, jwks_uri: `${fakeUrl}/__idp/partner-a/jwks.json` },
-      { issuer: ISSUERS.b, jwks: inlineJwks },
+      { issuer: ISSUERS.a, jwks_uri: `${fakeUrl}/__idp/partner-a/jwks.json`, orgs: "*" },
+      { issuer: ISSUERS.b, jwks: inlineJwks, orgs: "*" },
       { issuer: ISSUERS.limited, jwks_uri: `${fakeUrl}/__idp/limited/jwks.json`, orgs: [LIMITED_ORG_ID] },
-      { issuer: ISSUERS.counted, jwks_uri: `${fakeUrl}/__idp/counted/jwks.json` },
+      { issuer: ISSUERS.counted, jwks_uri: `${fakeUrl}/__idp/counted/jwks.json`, orgs: "*" },
     ]),
   };
 }

@@ -13,7 +13,7 @@ const principal = (overrides: Partial<Principal> = {}): Principal => ({
   orgId: ORG,
   userId: undefined,
   scopes: new Set(["heat_pumps:read"]),
-  issuerOrgs: undefined,
+  issuerOrgs: "*",
   ...overrides,
 });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../../src/config/config.ts";
 import { ProblemError } from "../../src/problems/problem-error.ts";
 
@@ -6,7 +6,7 @@ const BASE = {
   ENVIRONMENT: "production",
   UPSTREAM_BASE_URL: "https://app.podero.com/",
   UPSTREAM_API_TOKEN: "s3cret-token",
-  PARTNER_ISSUERS: JSON.stringify([{ issuer: "https://idp.partner.example", jwks_uri: "https://idp.partner.example/jwks.json" }]),
+  PARTNER_ISSUERS: JSON.stringify([{ issuer: "https://idp.partner.example", jwks_uri: "https://idp.partner.example/jwks.json", orgs: ["6f1c2a3e-5b7d-4c9e-8a1f-2d3e4f5a6b7c"] }]),
 };
 
 function failure(env: Record<string, unknown>): string {
@@ -47,18 +47,42 @@ describe("parseConfig", () => {
 
   it("refuses PARTNER_ISSUERS that is not JSON, or an issuer with both or neither key source", () => {
     expect(failure({ ...BASE, PARTNER_ISSUERS: "[{" })).toMatch(/PARTNER_ISSUERS: not valid JSON/);
-    expect(failure({ ...BASE, PARTNER_ISSUERS: JSON.stringify([{ issuer: "x" }]) })).toMatch(/exactly one of jwks_uri or jwks/);
-    expect(failure({ ...BASE, PARTNER_ISSUERS: JSON.stringify([{ issuer: "x", jwks_uri: "https://a/j", jwks: { keys: [{}] } }]) })).toMatch(/exactly one/);
+    expect(failure({ ...BASE, PARTNER_ISSUERS: JSON.stringify([{ issuer: "x", orgs: "*" }]) })).toMatch(/exactly one of jwks_uri or jwks/);
+    expect(failure({ ...BASE, PARTNER_ISSUERS: JSON.stringify([{ issuer: "x", jwks_uri: "https://a/j", jwks: { keys: [{}] }, orgs: "*" }]) })).toMatch(/exactly one/);
     expect(failure({ ...BASE, PARTNER_ISSUERS: JSON.stringify([{ issuer: "x", jwks_uri: "https://a/j", orgs: ["not-a-uuid"] }]) })).toMatch(/orgs/);
   });
 
+  it("requires every issuer to name its organisations; trusting one for all must be said outright", () => {
+    const partnerA = { issuer: "https://idp.partner-a.example", jwks_uri: "https://idp.partner-a.example/jwks.json", orgs: ["6f1c2a3e-5b7d-4c9e-8a1f-2d3e4f5a6b7c"] };
+    const partnerB = { issuer: "https://idp.partner-b.example", jwks_uri: "https://idp.partner-b.example/jwks.json" };
+    const message = failure({ ...BASE, PARTNER_ISSUERS: JSON.stringify([partnerA, partnerB]) });
+    expect(message).toMatch(/PARTNER_ISSUERS\.1\.orgs \(issuer "https:\/\/idp\.partner-b\.example"\)/);
+    expect(message).toMatch(/"\*" for every organisation/);
+    for (const orgs of [[], "all", null, ["*"]]) expect(failure({ ...BASE, PARTNER_ISSUERS: JSON.stringify([{ ...partnerB, orgs }]) })).toMatch(/orgs/);
+    const everything = parseConfig({ ...BASE, PARTNER_ISSUERS: JSON.stringify([partnerA, { ...partnerB, orgs: "*" }]) });
+    expect(everything.issuers.map((issuer) => issuer.orgs)).toEqual([["6f1c2a3e-5b7d-4c9e-8a1f-2d3e4f5a6b7c"], "*"]);
+  });
+
+  it("says in its startup log line which issuers act for every organisation", () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    try {
+      parseConfig({ ...BASE, PARTNER_ISSUERS: JSON.stringify([{ issuer: "https://wide.example", jwks_uri: "https://wide.example/j", orgs: "*" }]) });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual([
+      { level: "info", message: "partner issuers", issuers: [{ issuer: "https://wide.example", orgs: "* (every organisation)" }] },
+    ]);
+  });
+
   it("refuses an issuer listed twice", () => {
-    const twice = [{ issuer: "x", jwks_uri: "https://a/j" }, { issuer: "x", jwks_uri: "https://b/j" }];
+    const twice = [{ issuer: "x", jwks_uri: "https://a/j", orgs: "*" }, { issuer: "x", jwks_uri: "https://b/j", orgs: "*" }];
     expect(failure({ ...BASE, PARTNER_ISSUERS: JSON.stringify(twice) })).toMatch(/twice/);
   });
 
   it("allows plain http upstreams and issuers only in development", () => {
-    const local = { UPSTREAM_BASE_URL: "http://127.0.0.1:9000", PARTNER_ISSUERS: JSON.stringify([{ issuer: "dev", jwks_uri: "http://127.0.0.1:9000/jwks" }]) };
+    const local = { UPSTREAM_BASE_URL: "http://127.0.0.1:9000", PARTNER_ISSUERS: JSON.stringify([{ issuer: "dev", jwks_uri: "http://127.0.0.1:9000/jwks", orgs: "*" }]) };
     const message = failure({ ...BASE, ...local });
     expect(message).toMatch(/UPSTREAM_BASE_URL: must be https/);
     expect(message).toMatch(/jwks_uri: must be https/);

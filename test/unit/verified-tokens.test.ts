@@ -4,7 +4,7 @@ import { rememberedPrincipal, rememberPrincipal } from "../../src/auth/verified-
 import { parseConfig } from "../../src/config/config.ts";
 
 const env = { UPSTREAM_BASE_URL: "https://app.podero.com", UPSTREAM_API_TOKEN: "t", PARTNER_ISSUERS: "[]" };
-const principal: Principal = { issuer: "i", subject: "s", orgId: "o", userId: undefined, scopes: new Set(["heat_pumps:read"]), issuerOrgs: undefined };
+const principal: Principal = { issuer: "i", subject: "s", orgId: "o", userId: undefined, scopes: new Set(["heat_pumps:read"]), issuerOrgs: "*" };
 const NOW = 1_800_000_000_000;
 
 describe("verified tokens", () => {

@@ -6,6 +6,7 @@ import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { sealSecret } from "../../src/webhooks/secret-box.ts";
 import { newWebhookSecret } from "../../src/webhooks/signature.ts";
 import worker, { type WebhooksEnv } from "../../src/webhooks/worker.ts";
+import { ISSUERS, LIMITED_ORG_ID } from "../support/bindings.ts";
 
 // The webhook worker end to end inside workerd: the Cron Trigger picks due watches, the Queue fans checks out,
 // the change is detected against the snapshot, and the delivery reaches a real local receiver, whose
@@ -18,20 +19,20 @@ interface Received {
   body: string;
 }
 
-async function subscribe(orgId: string, receiver: string, options: { events?: string[]; user_ids?: string[] } = {}) {
+async function subscribe(orgId: string, receiver: string, options: { events?: string[]; user_ids?: string[]; issuer?: string } = {}) {
   const secret = newWebhookSecret();
   const id = `wh_${crypto.randomUUID()}`;
   const now = new Date().toISOString();
   await E.DB.prepare(
-    "INSERT INTO webhook_subscriptions (id, org_id, url, events, user_ids, enabled, status, secret, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 1, 'active', ?6, ?7, ?7)",
+    "INSERT INTO webhook_subscriptions (id, org_id, url, events, user_ids, enabled, status, secret, created_at, updated_at, issuer) VALUES (?1, ?2, ?3, ?4, ?5, 1, 'active', ?6, ?7, ?7, ?8)",
   )
-    .bind(id, orgId, `${FAKE}/__receiver/${receiver}`, JSON.stringify(options.events ?? []), options.user_ids ? JSON.stringify(options.user_ids) : null, await sealSecret(E.WEBHOOK_SECRETS_KEY, secret), now)
+    .bind(id, orgId, `${FAKE}/__receiver/${receiver}`, JSON.stringify(options.events ?? []), options.user_ids ? JSON.stringify(options.user_ids) : null, await sealSecret(E.WEBHOOK_SECRETS_KEY, secret), now, options.issuer ?? ISSUERS.a)
     .run();
   return { id, secret };
 }
 
-async function watch(orgId: string, userId: string) {
-  await E.DB.prepare("INSERT INTO watches (org_id, user_id, created_at, last_checked_at) VALUES (?1, ?2, ?3, NULL)").bind(orgId, userId, new Date().toISOString()).run();
+async function watch(orgId: string, userId: string, issuer: string = ISSUERS.a) {
+  await E.DB.prepare("INSERT INTO watches (org_id, user_id, created_at, last_checked_at, issuer) VALUES (?1, ?2, ?3, NULL, ?4)").bind(orgId, userId, new Date().toISOString(), issuer).run();
 }
 
 async function scheduledRun() {
@@ -40,10 +41,12 @@ async function scheduledRun() {
   await waitOnExecutionContext(ctx);
 }
 
-async function check(orgId: string, userId: string) {
+/** One check, as the cron would queue it for a watch registered by `issuer`, under the settings `env` (default: the test's). */
+async function check(orgId: string, userId: string, options: { issuer?: string; env?: WebhooksEnv } = {}) {
   const ctx = createExecutionContext();
-  const batch = createMessageBatch("heat-pump-edge-webhooks", [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: { kind: "check" as const, org_id: orgId, user_id: userId } }]);
-  await worker.queue(batch as never, E, ctx);
+  const body = { kind: "check" as const, org_id: orgId, user_id: userId, issuer: options.issuer ?? ISSUERS.a };
+  const batch = createMessageBatch("heat-pump-edge-webhooks", [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body }]);
+  await worker.queue(batch as never, options.env ?? E, ctx);
   await waitOnExecutionContext(ctx);
 }
 
@@ -227,8 +230,8 @@ describe("webhook worker queue handling", () => {
     const broken = `wh_${crypto.randomUUID()}`;
     const now = new Date().toISOString();
     // A subscription whose stored secret cannot be opened (e.g. sealed with another key).
-    await E.DB.prepare("INSERT INTO webhook_subscriptions (id, org_id, url, events, user_ids, enabled, status, secret, created_at, updated_at) VALUES (?1, ?2, ?3, '[]', NULL, 1, 'active', 'bm90LWEtc2VhbGVkLXNlY3JldA==', ?4, ?4)")
-      .bind(broken, orgId, `${FAKE}/__receiver/${receiver}`, now)
+    await E.DB.prepare("INSERT INTO webhook_subscriptions (id, org_id, url, events, user_ids, enabled, status, secret, created_at, updated_at, issuer) VALUES (?1, ?2, ?3, '[]', NULL, 1, 'active', 'bm90LWEtc2VhbGVkLXNlY3JldA==', ?4, ?4, ?5)")
+      .bind(broken, orgId, `${FAKE}/__receiver/${receiver}`, now, ISSUERS.a)
       .run();
     const payload = JSON.stringify({ type: "webhook.test", timestamp: now, data: {} });
     const messages = [broken, good.id].map((subscription_id, index) => ({
@@ -244,5 +247,57 @@ describe("webhook worker queue handling", () => {
     expect(result.retryMessages.map((retry) => retry.msgId)).toEqual(["m0"]);
     expect(result.explicitAcks).toEqual(["m1"]);
     expect((await received(receiver)).map((delivery) => delivery.headers["webhook-id"])).toEqual(["msg_1"]);
+  });
+});
+
+describe("webhook data follows PARTNER_ISSUERS in force now", () => {
+  const calls = async (userId: string) => ((await (await fetch(`${FAKE}/__fake/users/${userId}`)).json()) as { calls: number }).calls;
+  /** The test's settings with one issuer removed, as an operator would after ending a partnership. */
+  const withoutIssuerA = (): WebhooksEnv => {
+    const issuers = (JSON.parse(E.PARTNER_ISSUERS as string) as { issuer: string }[]).filter((entry) => entry.issuer !== ISSUERS.a);
+    return { ...E, PARTNER_ISSUERS: JSON.stringify(issuers) };
+  };
+
+  it("stops checking a watch and delivering to a subscription once their issuer is removed", async () => {
+    const orgId = crypto.randomUUID();
+    const userId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    const pump = heatPump({}, `removed-${userId}`);
+    await subscribe(orgId, receiver);
+    await setItems(userId, [pump]);
+    await check(orgId, userId); // baseline, under issuer a
+    const before = await calls(userId);
+    await setItems(userId, [{ ...pump, connection_status: "error" }]);
+    await pause(1100);
+    await check(orgId, userId, { env: withoutIssuerA() });
+    expect(await calls(userId)).toBe(before); // Podero was not even asked
+    await check(orgId, userId, { issuer: "https://never-configured.example" });
+    expect(await calls(userId)).toBe(before);
+    // An event already queued is not delivered either once the issuer is gone.
+    const { id } = await subscribe(orgId, `${receiver}-queued`);
+    const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: { webhook_id: id } });
+    const ctx = createExecutionContext();
+    const deliverBody = { kind: "deliver" as const, org_id: orgId, subscription_id: id, event_id: "msg_removed", event_type: "webhook.test", payload, attempt: 1 };
+    await worker.queue(createMessageBatch("heat-pump-edge-webhooks", [{ id: "d1", timestamp: new Date(), attempts: 1, body: deliverBody }]) as never, withoutIssuerA(), ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await received(`${receiver}-queued`)).toEqual([]);
+    expect(await received(receiver)).toEqual([]);
+  });
+
+  it("delivers nothing to a subscription whose issuer may not act for the organisation, but does to the others", async () => {
+    const orgId = crypto.randomUUID(); // not in the limited issuer's `orgs`
+    const userId = crypto.randomUUID();
+    const [allowed, narrowed] = [crypto.randomUUID(), crypto.randomUUID()];
+    await subscribe(orgId, allowed);
+    await subscribe(orgId, narrowed, { issuer: ISSUERS.limited });
+    await subscribe(LIMITED_ORG_ID, narrowed, { issuer: ISSUERS.limited, user_ids: [userId] }); // a legitimate one elsewhere
+    const pump = heatPump({}, `narrowed-${userId}`);
+    await setItems(userId, [pump]);
+    await check(orgId, userId);
+    await setItems(userId, [{ ...pump, monitoring_status: "error" }]);
+    await pause(1100);
+    await check(orgId, userId);
+    expect(await until(() => received(allowed), (list) => list.length >= 1)).toHaveLength(1);
+    expect(await received(narrowed)).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { sealSecret } from "../../src/webhooks/secret-box.ts";
 import { newWebhookSecret } from "../../src/webhooks/signature.ts";
 import worker, { type WebhooksEnv } from "../../src/webhooks/worker.ts";
+import { ISSUERS } from "../support/bindings.ts";
 
 // One scheduled run over many watched users: what it produces (checks, upstream calls, events, deliveries).
 const E = env as unknown as WebhooksEnv & { UPSTREAM_BASE_URL: string };
@@ -32,11 +33,11 @@ it(`polls ${USERS} watched users in one run and delivers one event per changed h
   const receiver = crypto.randomUUID();
   const users = Array.from({ length: USERS }, () => crypto.randomUUID());
   const now = new Date().toISOString();
-  await E.DB.prepare("INSERT INTO webhook_subscriptions (id, org_id, url, events, user_ids, enabled, status, secret, created_at, updated_at) VALUES (?1, ?2, ?3, '[]', NULL, 1, 'active', ?4, ?5, ?5)")
-    .bind(`wh_${crypto.randomUUID()}`, orgId, `${FAKE}/__receiver/${receiver}`, await sealSecret(E.WEBHOOK_SECRETS_KEY, newWebhookSecret()), now)
+  await E.DB.prepare("INSERT INTO webhook_subscriptions (id, org_id, url, events, user_ids, enabled, status, secret, created_at, updated_at, issuer) VALUES (?1, ?2, ?3, '[]', NULL, 1, 'active', ?4, ?5, ?5, ?6)")
+    .bind(`wh_${crypto.randomUUID()}`, orgId, `${FAKE}/__receiver/${receiver}`, await sealSecret(E.WEBHOOK_SECRETS_KEY, newWebhookSecret()), now, ISSUERS.a)
     .run();
   for (let start = 0; start < USERS; start += 100) {
-    await E.DB.batch(users.slice(start, start + 100).map((user) => E.DB.prepare("INSERT INTO watches (org_id, user_id, created_at) VALUES (?1, ?2, ?3)").bind(orgId, user, now)));
+    await E.DB.batch(users.slice(start, start + 100).map((user) => E.DB.prepare("INSERT INTO watches (org_id, user_id, created_at, issuer) VALUES (?1, ?2, ?3, ?4)").bind(orgId, user, now, ISSUERS.a)));
   }
   await Promise.all(users.map((user) => fetch(`${FAKE}/__fake/users/${user}`, { method: "PUT", body: JSON.stringify({ items: [heatPump({}, `scale-${user}`)] }) })));
   const snapshots = () => E.DB.prepare("SELECT COUNT(*) AS n FROM snapshots WHERE org_id = ?1").bind(orgId).first<{ n: number }>().then((row) => row!.n);

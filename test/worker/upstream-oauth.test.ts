@@ -13,7 +13,7 @@ function upstreamConfig(clientSecret = "fake-secret", clientId = "fake-client"):
 }
 
 function grantFor(ids: { orgId: string; userId: string }) {
-  return authorize({ issuer: "test", subject: undefined, orgId: ids.orgId, userId: undefined, scopes: new Set(["heat_pumps:read"]), issuerOrgs: undefined }, ids);
+  return authorize({ issuer: "test", subject: undefined, orgId: ids.orgId, userId: undefined, scopes: new Set(["heat_pumps:read"]), issuerOrgs: "*" }, ids);
 }
 
 const call = () => ({ requestId: "oauth-test", traceparent: undefined, observed: {} });

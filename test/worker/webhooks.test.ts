@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, newIds, problem, token, type Ids } from "./helpers.ts";
 
-const MANAGE = { claims: { scope: "webhooks:manage" } };
+const MANAGE = { claims: { scope: "heat_pumps:read webhooks:manage" } };
 
 async function create(ids: Ids, body: Record<string, unknown>, jwt?: string) {
   return api(`/v1/orgs/${ids.orgId}/webhooks`, {

@@ -1,3 +1,5 @@
+import { own } from "../util/own.ts";
+
 /** Podero's display labels for the optimisation step (`current_mode`). */
 const MODE_LABELS: Readonly<Record<string, string>> = { min: "Min", low: "ECO", mid: "Comfort", max: "Boost" };
 export const NOT_OPTIMISING_LABEL = "Not optimizing";
@@ -9,7 +11,7 @@ export function modeKey(currentMode: string | null): string | null {
 
 export function modeLabel(mode: string | null, optimising: boolean): string {
   if (!optimising || mode === null) return NOT_OPTIMISING_LABEL;
-  return MODE_LABELS[mode] ?? mode.charAt(0).toUpperCase() + mode.slice(1);
+  return own(MODE_LABELS, mode) ?? mode.charAt(0).toUpperCase() + mode.slice(1);
 }
 
 /** `Hot Water` → `hot_water`: a stable key for what the device does now; Podero's label is kept beside it. */

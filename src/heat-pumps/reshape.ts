@@ -8,7 +8,7 @@ export interface ReshapeOptions {
   now: number;
   /** Device state older than this is `stale`. */
   staleAfterSeconds: number;
-  /** Scope `owners:read`: include the owner's e-mail and names. */
+  /** Scope `owners:read`: include the owner's e-mail and names, and fields Podero added that this version does not know. */
   ownersVisible: boolean;
 }
 
@@ -120,7 +120,8 @@ export function reshapeHeatPump(item: UpstreamHeatPump, options: ReshapeOptions)
       stale: stateAgeS === null || stateAgeS > options.staleAfterSeconds,
     },
     onboarding: { embeddable_url: item.embeddable_url, authorization_url: item.authorization_url },
-    additional_upstream_fields: unknownFields(item),
+    // Fields this version does not know may be personal data: shown only to those who may see owners.
+    additional_upstream_fields: options.ownersVisible ? unknownFields(item) : {},
   };
 }
 
@@ -148,12 +149,11 @@ export function compactHeatPump(heatPump: HeatPump): CompactHeatPump {
 }
 
 function unknownFields(item: UpstreamHeatPump): Record<string, unknown> {
-  const extra: Record<string, unknown> = {};
   const fields = Object.keys(item);
   // Validation fills every known field, so the usual case (no drift) is settled by the count alone.
-  if (fields.length === KNOWN_UPSTREAM_FIELDS.size) return extra;
-  for (const field of fields) if (!KNOWN_UPSTREAM_FIELDS.has(field)) extra[field] = item[field];
-  return extra;
+  if (fields.length === KNOWN_UPSTREAM_FIELDS.size) return {};
+  // fromEntries defines own properties: an upstream field named "__proto__" stays data, never a prototype.
+  return Object.fromEntries(fields.filter((field) => !KNOWN_UPSTREAM_FIELDS.has(field)).map((field) => [field, item[field]]));
 }
 
 function isNever(timestamp: string): boolean {

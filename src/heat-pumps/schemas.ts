@@ -144,7 +144,7 @@ export const HeatPumpSchema = z
     }),
     additional_upstream_fields: z
       .record(z.string(), z.unknown())
-      .openapi({ description: "Fields Podero sent that the edge does not know yet." }),
+      .openapi({ description: "Fields Podero sent that the edge does not know yet; only with scope `owners:read` (they may be personal data), otherwise empty." }),
   })
   .openapi("HeatPump");
 

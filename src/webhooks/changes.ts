@@ -30,9 +30,9 @@ export function changedFields(previous: HeatPump, current: HeatPump): string[] {
   return [...paths].filter((path) => !NOISE.has(path) && before.get(path) !== after.get(path)).sort();
 }
 
-/** What a webhook may say about a heat pump: the reshaped heat pump without its owner. */
+/** What a webhook may say about a heat pump: the reshaped heat pump without its owner or fields unknown to the edge. */
 export function publicHeatPump(heatPump: HeatPump): HeatPump {
-  return { ...heatPump, owner: { id: heatPump.owner.id, external_id: null } };
+  return { ...heatPump, owner: { id: heatPump.owner.id, external_id: null }, additional_upstream_fields: {} };
 }
 
 /**

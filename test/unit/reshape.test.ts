@@ -94,9 +94,21 @@ describe("reshapeHeatPump: no silent loss", () => {
     expect([...Object.keys(heatPump())].filter((field) => !KNOWN_UPSTREAM_FIELDS.has(field))).toEqual([]);
   });
 
-  it("carries fields it does not know yet in additional_upstream_fields", () => {
-    const output = reshapeHeatPump(parse({ heat_curve: { slope: 1.2 }, tariff: "dynamic" }), OPTIONS);
-    expect(output.additional_upstream_fields).toEqual({ heat_curve: { slope: 1.2 }, tariff: "dynamic" });
+  it("carries fields it does not know yet in additional_upstream_fields, only for owners:read", () => {
+    const item = parse({ heat_curve: { slope: 1.2 }, tariff: "dynamic", owner_phone: "+49 170 5550123" });
+    expect(reshapeHeatPump(item, { ...OPTIONS, ownersVisible: true }).additional_upstream_fields).toEqual({ heat_curve: { slope: 1.2 }, tariff: "dynamic", owner_phone: "+49 170 5550123" });
+    // An unknown field may be personal data: without owners:read it is not shown at all.
+    const hidden = reshapeHeatPump(item, OPTIONS);
+    expect(hidden.additional_upstream_fields).toEqual({});
+    expect(JSON.stringify(hidden)).not.toContain("5550123");
+  });
+
+  it("never lets an unknown upstream field named __proto__ or constructor become a prototype", () => {
+    const item = parse(JSON.parse('{"__proto__": {"polluted": true}, "constructor": "x"}') as Record<string, unknown>);
+    const output = reshapeHeatPump(item, { ...OPTIONS, ownersVisible: true });
+    expect(Object.getPrototypeOf(output.additional_upstream_fields)).toBe(Object.prototype);
+    expect((output.additional_upstream_fields as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.hasOwn(output.additional_upstream_fields, "constructor") && output.additional_upstream_fields.constructor).toBe("x");
   });
 
   it("matches its documented schema, with and without owners", () => {

@@ -41,6 +41,19 @@ describe("signWebhook (Standard Webhooks)", () => {
   });
 });
 
+describe("webhook payloads and personal data", () => {
+  it("carry no unknown upstream field, even one named like personal data, and no owner's e-mail or names", () => {
+    const before = reshaped(heatPump({ owner_phone_number: "+49 170 5550123" }, "pd"));
+    const after = reshaped(heatPump({ owner_phone_number: "+49 170 5550123", connection_status: "error", is_authenticated: false }, "pd"));
+    expect(before[0]!.additional_upstream_fields).toEqual({ owner_phone_number: "+49 170 5550123" }); // reshaped as for owners:read
+    const events = detectChanges(before, after);
+    expect(events.map((event) => event.type)).toEqual(["heat_pump.status_changed"]);
+    const payload = webhookPayload(events[0]!, new Date(NOW));
+    expect(payload).not.toMatch(/5550123|owner_phone|Mustermann|erika/i);
+    expect((JSON.parse(payload) as { data: { heat_pump: HeatPump } }).data.heat_pump.additional_upstream_fields).toEqual({});
+  });
+});
+
 describe("detectChanges", () => {
   const a = heatPump({}, "a");
   const b = heatPump({}, "b");

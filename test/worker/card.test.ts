@@ -2,7 +2,7 @@ import type { JWK } from "jose";
 import { describe, expect, inject, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { signEmbedToken } from "../support/embed-tokens.ts";
-import { api, exchangeEmbedToken, newIds, problem, scenario, type Ids } from "./helpers.ts";
+import { api, exchangeEmbedToken, newIds, problem, scenario, token as partnerToken, type Ids } from "./helpers.ts";
 
 const PAGE = "https://app.partner.example";
 
@@ -34,6 +34,25 @@ describe("GET /embed/heat-pumps (the card)", () => {
     expect([...html.matchAll(/<script([^>]*)>/g)].every(([, attributes]) => attributes!.includes(`nonce="${nonce}"`))).toBe(true);
     expect(html).toMatch(/<html lang="en">/);
     expect(html).not.toMatch(/Mustermann|erika|onboarding\.example|cloud\.example/i);
+  });
+
+  it("renders upstream strings that name Object.prototype members as plain text (they crashed the card)", async () => {
+    const ids = newIds();
+    const hostile = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"];
+    await scenario(ids.userId, {
+      items: hostile.map((name, index) => heatPump({ operational_mode: name, current_mode: hostile[(index + 1) % hostile.length], optimization_active: true }, `proto-${index}`)),
+    });
+    const embed = await embedToken(ids);
+    const response = await card(embed);
+    expect(response.status, await response.clone().text()).toBe(200);
+    const html = await response.text();
+    for (const label of ["constructor", "tostring", "hasownproperty", "valueof"]) expect(html.toLowerCase()).toContain(label);
+    expect(html).not.toMatch(/\[object Object\]|native code/);
+    for (const path of [`/v1/embed/heat-pumps?token=${encodeURIComponent(embed)}`, `/v1/orgs/${ids.orgId}/users/${ids.userId}/heat-pumps`]) {
+      const data = await api(path, path.startsWith("/v1/orgs") ? { token: await partnerToken(ids) } : {});
+      expect(data.status, path).toBe(200);
+      expect(await data.text()).not.toMatch(/\[object Object\]|native code/);
+    }
   });
 
   it("speaks German with lang=de", async () => {

@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["scripts/*.cjs", "node_modules", "dist", ".wrangler", "worker-configuration.d.ts", "bench/results", "test-output"] },
+  { ignores: ["scripts/*.cjs", "node_modules", "dist", ".wrangler", "worker-configuration.d.ts", "bench/results", "test-output", "assets"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,6 +1,11 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { testBindings } from "./test/support/bindings.ts";
+import { prepareDocsAssets } from "./scripts/docs-assets.ts";
+
+// The static assets wrangler.toml serves (/docs's script): wrangler dev and deploy copy them by their [build]
+// command, which the workerd pool does not run.
+prepareDocsAssets();
 
 /** The Workers runtime for one wrangler config, with the test bindings (fake upstream, keys, D1 migrations). */
 function workerd(configPath: string, extra: Record<string, string> = {}) {
@@ -57,11 +62,11 @@ export default defineConfig({
         },
       },
       {
-        // The deployable bundle, built as `wrangler deploy --dry-run --minify` builds it.
+        // The deployable bundle, built as `wrangler deploy --dry-run --minify` builds it; the OpenAPI document under redocly lint.
         test: { name: "build", include: ["test/build/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 },
       },
       {
-        // The status card in Debian's Chromium (playwright-core), embedded by a partner page on another origin.
+        // The status card in Debian's Chromium (playwright-core), embedded by a partner page on another origin; /docs offline.
         test: { name: "browser", include: ["test/browser/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 },
       },
       {

@@ -1,6 +1,6 @@
 import { OpenAPIHono, type Hook } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
-import type { Context } from "hono";
+import type { Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { etag, RETAINED_304_HEADERS } from "hono/etag";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -8,6 +8,7 @@ import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
 import { partnerAuth } from "./auth/middleware.ts";
 import { listHeatPumpsPoderoCompatible } from "./compat/handlers.ts";
+import { docsPage } from "./docs/page.ts";
 import { createEmbedToken, embedHeatPumps, embedJwks } from "./embed/handlers.ts";
 import { embedAuth, embedCors } from "./embed/middleware.ts";
 import { createEmbedTokenRoute, embedCardRoute, embedHeatPumpsRoute, embedLoaderRoute, jwksRoute } from "./embed/routes.ts";
@@ -16,13 +17,17 @@ import { upstreamCompatibleListRoute } from "./compat/routes.ts";
 import { getHeatPump, listHeatPumps, refreshHeatPumps } from "./heat-pumps/handlers.ts";
 import { getHeatPumpRoute, listHeatPumpsRoute, refreshHeatPumpsRoute } from "./heat-pumps/routes.ts";
 import { healthRoute, problemTypeRoute } from "./meta/routes.ts";
-import { InternalError, PROBLEM_CATALOGUE, RouteNotFoundError, ValidationError } from "./problems/errors.ts";
-import { problemType, ProblemError } from "./problems/problem-error.ts";
+import { allowedMethods } from "./middleware/allowed-methods/index.ts";
+import { PayloadTooLargeError, PROBLEM_CATALOGUE, RouteNotFoundError, ValidationError } from "./problems/errors.ts";
+import { problemFor } from "./problems/from-error.ts";
+import { problemType, type ProblemError } from "./problems/problem-error.ts";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "./problems/problem-response.ts";
 import { requestLog } from "./observability/request-log.ts";
 import * as webhooks from "./webhooks/handlers.ts";
 import * as webhookRoutes from "./webhooks/routes.ts";
 import { partnerRateLimit } from "./rate-limit/middleware.ts";
+
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** A 304 keeps what a 200 would have said about caching and the request (RFC 9110 §15.4.5). */
 const HEADERS_KEPT_ON_304 = ["age", "cache-status", "x-request-id", "ratelimit-policy", "x-fetched-at"];
@@ -44,7 +49,7 @@ function respondWithProblem(error: ProblemError, c: Context<AppEnv>): Response {
 
 /** Everything thrown becomes a problem answer here, and nothing else writes one: never an unhandled 500. */
 function onError(error: Error, c: Context<AppEnv>): Response {
-  const problem = error instanceof ProblemError ? error : new InternalError("The edge failed unexpectedly.", { cause: error });
+  const problem = problemFor(error);
   const log = c.get("log");
   if (log) {
     log.problem = problem.code;
@@ -71,6 +76,9 @@ export function buildApp() {
 
   app.use(requestId({ headerName: "x-request-id", limitLength: 128 }));
   app.use(requestLog());
+  app.use(allowedMethods(app as unknown as Hono<never>));
+  // Every body this API takes is a small JSON object; a larger one is refused before anything reads it.
+  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new PayloadTooLargeError("The request body is larger than the edge accepts (64 KiB)."); } }));
   app.use(timing({ total: true, totalDescription: "total" }));
   // The card is made to be framed by partners' pages: its CSP frame-ancestors (the token's origins) decides,
   // so it gets no X-Frame-Options; everything else keeps Hono's defaults.
@@ -133,7 +141,10 @@ export function buildApp() {
     bearerFormat: "JWT",
     description:
       "A partner JWT from an issuer in `PARTNER_ISSUERS`: RS256, PS256, ES256 or EdDSA; `aud` = `JWT_AUDIENCE`; " +
-      "`exp` required; claims `org_id`, `scope` (space-separated, e.g. `heat_pumps:read owners:read`) and optionally `user_id`.",
+      "`exp` required; claims `org_id`, `scope` (space-separated) and optionally `user_id`. Each scope grants one power and " +
+      "each operation lists the scopes it needs, all of them: `heat_pumps:read` reads (and is needed by every operation that " +
+      "hands out heat-pump data); `owners:read` adds owners' e-mail and names and unknown upstream fields; `heat_pumps:refresh` " +
+      "forces a revalidation; `embeds:write` mints embed tokens; `webhooks:manage` manages subscriptions and watches.",
   });
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
@@ -153,7 +164,8 @@ export function buildApp() {
       { name: "Service", description: "Health and problem types." },
     ],
   }));
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "heat-pump-edge API" }));
+  // The script it loads is a static asset (assets/, wrangler.toml [assets]), served before the worker.
+  app.get("/docs", docsPage);
 
   app.notFound((c) => respondWithProblem(new RouteNotFoundError(`No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), c));
   app.onError(onError);

@@ -4,7 +4,7 @@ import type { CacheOutcome, HeatPumpList, HeatPumpSource, SourceRequest } from "
 import { UserNotFoundError } from "../problems/errors.ts";
 import { ProblemError } from "../problems/problem-error.ts";
 import { fetchUserHeatPumps, type UpstreamCall } from "../upstream/client.ts";
-import { cacheKey, type CacheEntry } from "./entry.ts";
+import { cacheKey, newerEntry, type CacheEntry } from "./entry.ts";
 import { readEntry, writeEntry, type KvObserver } from "./kv-store.ts";
 import { Lru } from "../util/lru.ts";
 import { freshForSeconds, freshness, kvExpirationTtl, negativeHit, refreshAllowed, usableOnError } from "./policy.ts";
@@ -36,7 +36,7 @@ export function cachedSource(config: EdgeConfig, deps: CacheDeps): HeatPumpSourc
     if (remembered && freshness(Date.now() - remembered.fetchedAt, settings) === "fresh") return { entry: remembered, tier: "memory" };
     // Not fresh here: another isolate or location may have refreshed it since.
     const stored = await readEntry(deps.kv, key, observed);
-    const newest = stored && (!remembered || stored.fetchedAt > remembered.fetchedAt) ? stored : remembered;
+    const newest = newerEntry(remembered, stored);
     if (newest) memory.set(key, newest);
     return { entry: newest, tier: newest && newest === stored ? "kv" : "memory" };
   }
@@ -65,6 +65,17 @@ export function cachedSource(config: EdgeConfig, deps: CacheDeps): HeatPumpSourc
   function store(key: string, entry: CacheEntry, observed: Observed) {
     memory.set(key, entry);
     deps.waitUntil(writeEntry(deps.kv, key, entry, kvExpirationTtl(settings), observed));
+  }
+
+  /**
+   * A background revalidation failed (Podero 5xx, timeout, unreachable, bad body): the copy is marked, in this
+   * isolate and in KV, so every answer from it for the rest of its window says it is stale and why.
+   */
+  function rememberFailure(key: string, entry: Extract<CacheEntry, { kind: "list" }>, status: number, observed: Observed) {
+    if (status < 500) return; // a 404 is remembered as such by fetchAndStore
+    const current = memory.get(key);
+    if (current && current.fetchedAt !== entry.fetchedAt) return; // a newer copy arrived meanwhile
+    store(key, { ...entry, failedAt: Date.now(), failedStatus: status }, observed);
   }
 
   function answer(entry: Extract<CacheEntry, { kind: "list" }>, outcome: Omit<CacheOutcome, "ageSeconds" | "freshForSeconds">, stale = false): HeatPumpList {
@@ -114,13 +125,17 @@ export function cachedSource(config: EdgeConfig, deps: CacheDeps): HeatPumpSourc
       switch (freshness(age, settings)) {
         case "fresh":
           return answer(entry, { status: "hit", tier });
-        case "stale-while-revalidate":
+        case "stale-while-revalidate": {
           deps.waitUntil(
             fetchAndStore(key, grant, call).catch((error: unknown) => {
               observed.background_error = error instanceof Error ? error.message : String(error);
+              rememberFailure(key, entry, call.observed.upstream_status ?? (error instanceof ProblemError ? error.status : 502), observed);
             }),
           );
-          return answer(entry, { status: "stale-while-revalidate", tier });
+          // A copy whose last revalidation failed is served as what it is: stale, with the status Podero gave.
+          const failed = entry.failedAt !== undefined && entry.failedAt >= entry.fetchedAt;
+          return answer(entry, { status: "stale-while-revalidate", tier, ...(failed ? { upstreamStatus: entry.failedStatus ?? 502 } : {}) }, failed);
+        }
         case "stale-if-error":
           return fromUpstream(key, grant, call, "miss", entry);
         case "expired":

@@ -4,7 +4,16 @@ import type { UpstreamHeatPump } from "../upstream/schema.ts";
 
 /** What the cache stores per organisation and user: the validated upstream list, or "Podero said 404". */
 export type CacheEntry =
-  | { v: 1; kind: "list"; fetchedAt: number; items: UpstreamHeatPump[]; invalid: InvalidItem[] }
+  | {
+      v: 1;
+      kind: "list";
+      fetchedAt: number;
+      items: UpstreamHeatPump[];
+      invalid: InvalidItem[];
+      /** The last background revalidation of this copy failed then, with this status: answers from it say so. */
+      failedAt?: number;
+      failedStatus?: number;
+    }
   | { v: 1; kind: "not_found"; fetchedAt: number };
 
 /**
@@ -13,6 +22,15 @@ export type CacheEntry =
  */
 export function cacheKey(grant: AccessGrant): string {
   return `heat-pumps:v1:${grant.orgId}:${grant.userId}`;
+}
+
+/** Which of two copies of one key to trust: the later fetch, and of the same fetch the one that knows of a failure. */
+export function newerEntry(a: CacheEntry | undefined, b: CacheEntry | undefined): CacheEntry | undefined {
+  if (!a || !b) return a ?? b;
+  if (a.fetchedAt !== b.fetchedAt) return a.fetchedAt > b.fetchedAt ? a : b;
+  const failedA = a.kind === "list" ? (a.failedAt ?? 0) : 0;
+  const failedB = b.kind === "list" ? (b.failedAt ?? 0) : 0;
+  return failedB > failedA ? b : a;
 }
 
 /** Reads a stored value; anything not of this version's shape is treated as absent (and overwritten). */

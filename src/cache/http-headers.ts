@@ -15,7 +15,9 @@ export function cacheStatus(outcome: CacheOutcome): string {
       parts.push("hit", `ttl=${ttl}`, `detail=${outcome.tier ?? "memory"}`);
       break;
     case "stale-while-revalidate":
-      parts.push("hit", `ttl=${ttl}`, "detail=stale-while-revalidate");
+      // After a failed background revalidation: the stale copy, and what Podero answered (RFC 9211 fwd=stale).
+      if (outcome.upstreamStatus !== undefined) parts.push("hit", "fwd=stale", `fwd-status=${outcome.upstreamStatus}`, `ttl=${ttl}`, "detail=stale-while-revalidate");
+      else parts.push("hit", `ttl=${ttl}`, "detail=stale-while-revalidate");
       break;
     case "stale-if-error":
       parts.push("hit", "fwd=stale", `fwd-status=${outcome.upstreamStatus ?? 502}`, `ttl=${ttl}`, "detail=stale-if-error");

@@ -1,3 +1,4 @@
+import { REQUIRED_SCOPES } from "../auth/principal.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { authProblems, upstreamProblems } from "../openapi/common-responses.ts";
 import { CACHE_RESPONSE_HEADERS } from "../heat-pumps/meta.ts";
@@ -23,7 +24,7 @@ export const upstreamCompatibleListRoute = createRoute({
     "Same path and shape as Podero's partner API, so an app migrates by changing only its base URL and token. " +
     "Same auth and semantics as `listHeatPumps`; items the edge cannot read are left out and named in the " +
     "`x-invalid-upstream-items` header (count) and the logs.",
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: [...REQUIRED_SCOPES.read] }],
   request: { params: UserPathParams, headers: IfNoneMatch },
   responses: {
     200: {

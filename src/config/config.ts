@@ -128,8 +128,11 @@ export function parseConfig(env: Record<string, unknown>): EdgeConfig {
   }
   const issuerNames = vars.PARTNER_ISSUERS.map((issuer) => issuer.issuer);
   if (new Set(issuerNames).size !== issuerNames.length) problems.push("PARTNER_ISSUERS: an issuer is listed twice");
-  // The edge signs embed tokens as "heat-pump-edge"; a partner issuer of that name could blur the two kinds.
-  if (issuerNames.includes("heat-pump-edge")) problems.push('PARTNER_ISSUERS: "heat-pump-edge" is the edge\'s own issuer name');
+  // The edge signs embed tokens as "heat-pump-edge" and names its own principals "heat-pump-edge:…" (embeds,
+  // webhook checks); a partner issuer of such a name could blur the kinds (and their rate-limit keys).
+  if (issuerNames.some((name) => name === "heat-pump-edge" || name.startsWith("heat-pump-edge:"))) {
+    problems.push('PARTNER_ISSUERS: "heat-pump-edge" and "heat-pump-edge:…" are the edge\'s own issuer names');
+  }
   if (problems.length > 0 || !credentials) throw misconfigured(problems);
   console.log(JSON.stringify({ level: "info", message: "partner issuers", issuers: vars.PARTNER_ISSUERS.map(describeIssuer) }));
 

@@ -2,12 +2,10 @@ import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../app-env.ts";
 import { bearerToken } from "../auth/bearer.ts";
-import { SCOPES, type Principal } from "../auth/principal.ts";
 import { configFor } from "../config/config.ts";
 import { OriginNotAllowedError } from "../problems/errors.ts";
 import { verifyEmbedToken, type EmbedClaims } from "./embed-token.ts";
-
-export const EMBED_ISSUER_KEY = "heat-pump-edge:embed";
+import { embedPrincipal } from "./principal.ts";
 
 function tokenOf(c: Context<AppEnv>): string {
   const fromQuery = c.req.query("token");
@@ -61,9 +59,4 @@ export function embedAuth(): MiddlewareHandler<AppEnv> {
     c.set("principal", embedPrincipal(claims));
     await next();
   };
-}
-
-/** An embed token as a principal: read-only, for its one organisation and user. */
-export function embedPrincipal(claims: EmbedClaims): Principal {
-  return { issuer: EMBED_ISSUER_KEY, subject: claims.partner, orgId: claims.orgId, userId: claims.userId, scopes: new Set([SCOPES.heatPumpsRead]), issuerOrgs: [claims.orgId] };
 }

@@ -1,3 +1,4 @@
+import { REQUIRED_SCOPES } from "../auth/principal.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { CACHE_RESPONSE_HEADERS } from "../heat-pumps/meta.ts";
 import { ListMetaSchema } from "../heat-pumps/meta.ts";
@@ -42,7 +43,7 @@ export const createEmbedTokenRoute = createRoute({
   tags: ["Embeds"],
   summary: "Exchange a partner token for a short-lived embed token",
   description: "Scope `embeds:write`. Read-only, edge-signed (`/.well-known/jwks.json`), bound to org, user, heat pump and origins, ≤ 1 h.",
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: [...REQUIRED_SCOPES.createEmbedToken] }],
   request: { params: UserPathParams, body: { required: true, content: { "application/json": { schema: EmbedTokenRequestSchema } } } },
   responses: {
     200: { description: "The embed token.", content: { "application/json": { schema: EmbedTokenSchema } } },
@@ -76,6 +77,7 @@ export const jwksRoute = createRoute({
   operationId: "embedJwks",
   tags: ["Embeds"],
   summary: "The public key that signs embed tokens (RFC 7517)",
+  security: [],
   responses: {
     200: {
       description: "The JWK Set (empty when embedding is not set up).",
@@ -92,6 +94,7 @@ export const embedCardRoute = createRoute({
   tags: ["Embeds"],
   summary: "The heat-pump status card (HTML, for an iframe)",
   description: "Server-rendered, refreshes itself with ETags; CSP `frame-ancestors` = the token's origins. See the README.",
+  security: [{ embedTokenQuery: [] }],
   request: {
     query: z.object({
       token: z.string().openapi({ param: { name: "token", in: "query" }, description: "The embed token." }),
@@ -113,5 +116,6 @@ export const embedLoaderRoute = createRoute({
   operationId: "embedLoader",
   tags: ["Embeds"],
   summary: "The loader script: inserts the card's iframe and sizes it",
+  security: [],
   responses: { 200: { description: "JavaScript.", content: { "text/javascript": { schema: z.string() } } } },
 });

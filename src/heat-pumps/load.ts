@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { endTime, setMetric, startTime } from "hono/timing";
 import type { AppEnv } from "../app-env.ts";
 import { authorize, type AccessGrant } from "../auth/authorize.ts";
-import { REQUIRED_SCOPES } from "../auth/principal.ts";
+import { REQUIRED_SCOPES, SCOPES } from "../auth/principal.ts";
 import { cachedSource } from "../cache/cached-source.ts";
 import { configFor, type EdgeConfig } from "../config/config.ts";
 import type { UpstreamHeatPump } from "../upstream/schema.ts";
@@ -28,8 +28,13 @@ function sourceFor(c: Context<AppEnv>, config: EdgeConfig): HeatPumpSource {
   return cachedSource(config, { kv: c.env.CACHE, waitUntil: (promise) => c.executionCtx.waitUntil(promise) });
 }
 
-/** `Cache-Control: no-cache` (or HTTP/1.0 `Pragma: no-cache`) on the request asks for revalidation (RFC 9111 §5.2.1.4). */
+/**
+ * `Cache-Control: no-cache` (or HTTP/1.0 `Pragma: no-cache`) on the request asks for revalidation (RFC 9111 §5.2.1.4),
+ * honoured only for a partner token with `heat_pumps:refresh`: a browser's reload (card, widget) or a read-only
+ * token cannot make the edge call Podero.
+ */
 export function requestsRevalidation(c: Context<AppEnv>): boolean {
+  if (!c.get("principal").scopes.has(SCOPES.heatPumpsRefresh)) return false;
   const directives = `${c.req.header("cache-control") ?? ""},${c.req.header("pragma") ?? ""}`.toLowerCase();
   return /(^|[,\s])(no-cache|max-age=0)(?=$|[,\s])/.test(directives);
 }

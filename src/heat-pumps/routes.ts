@@ -1,3 +1,4 @@
+import { REQUIRED_SCOPES } from "../auth/principal.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { authProblems, upstreamProblems } from "../openapi/common-responses.ts";
 import { HeatPumpNotFoundError, ValidationError } from "../problems/errors.ts";
@@ -15,7 +16,7 @@ export const listHeatPumpsRoute = createRoute({
   tags: ["Heat pumps"],
   summary: "List a user's heat pumps",
   description: "Scope `heat_pumps:read`; the token's `org_id` must be the path's. Items Podero sent that the edge could not read are listed in `meta.invalid_items`.",
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: [...REQUIRED_SCOPES.read] }],
   request: { params: UserPathParams, query: ListQuery, headers: IfNoneMatch },
   responses: {
     200: {
@@ -38,7 +39,7 @@ export const refreshHeatPumpsRoute = createRoute({
     "Scope `heat_pumps:refresh`. Asks Podero now and updates the edge's cache for every reader, at most once per key per " +
     "`CACHE_REFRESH_MIN_INTERVAL_SECONDS`; within that interval it answers from the cache with `meta.refreshed: false`. " +
     "Answers the list like `listHeatPumps`. (`Cache-Control: no-cache` on a GET does the same with `heat_pumps:read`.)",
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: [...REQUIRED_SCOPES.refresh] }],
   request: { params: UserPathParams, query: ListQuery },
   responses: {
     200: {
@@ -57,7 +58,7 @@ export const getHeatPumpRoute = createRoute({
   tags: ["Heat pumps"],
   summary: "Get one of a user's heat pumps",
   description: "Scope `heat_pumps:read`. 404 `heat_pump_not_found` when the user has no heat pump with this id.",
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: [...REQUIRED_SCOPES.read] }],
   request: { params: HeatPumpPathParams, query: ViewQuery, headers: IfNoneMatch },
   responses: {
     304: { description: "Not modified: the `ETag` sent in `If-None-Match` still matches.", headers: CACHE_RESPONSE_HEADERS },

@@ -9,6 +9,7 @@ export const healthRoute = createRoute({
   tags: ["Service"],
   summary: "Liveness",
   description: "No auth, no upstream call: says the worker runs.",
+  security: [],
   responses: {
     200: {
       description: "The worker runs.",
@@ -34,6 +35,7 @@ export const problemTypeRoute = createRoute({
   tags: ["Service"],
   summary: "Describe a problem type",
   description: "The `type` of every problem answer resolves here.",
+  security: [],
   request: {
     params: z.object({
       code: z.string().max(64).openapi({ param: { name: "code", in: "path" }, example: "invalid-token" }),

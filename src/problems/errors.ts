@@ -1,4 +1,5 @@
-import { ProblemError, type ProblemSpec } from "./problem-error.ts";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ProblemError, type ProblemOptions, type ProblemSpec } from "./problem-error.ts";
 
 // The whole catalogue of problems this API answers with. Adding one here adds it to `/problems/{code}`;
 // routes name the classes they can throw, and the OpenAPI document is generated from `spec`.
@@ -19,7 +20,7 @@ export class ValidationError extends ProblemError {
     status: 400,
     code: "invalid_request",
     title: "Invalid request",
-    description: "A path or query parameter is malformed. `errors` lists each failing parameter.",
+    description: "A path or query parameter, or the request body, is malformed (not JSON, not `application/json`, not the documented object). `errors` lists each failing part.",
   };
 }
 
@@ -30,6 +31,45 @@ export class RouteNotFoundError extends ProblemError {
     title: "No such route",
     description: "No route matches this method and path. See `/openapi.json`.",
   };
+}
+
+export class MethodNotAllowedError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 405,
+    code: "method_not_allowed",
+    title: "Method not allowed",
+    description: "The path exists but not with this method; `Allow` lists the methods it has (RFC 9110 §15.5.6).",
+  };
+}
+
+export class PayloadTooLargeError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 413,
+    code: "payload_too_large",
+    title: "Request body too large",
+    description: "The request body is larger than the edge accepts (64 KiB).",
+  };
+}
+
+/**
+ * An `HTTPException` thrown by Hono or one of its middleware that no catalogue entry describes more exactly:
+ * answered with the exception's own status, never as a 500.
+ */
+export class HttpError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 400,
+    code: "http_error",
+    title: "Request refused",
+    description: "The request was refused by the HTTP layer with the status given; `detail` says why.",
+  };
+  readonly #status: ContentfulStatusCode;
+  constructor(detail: string, options: ProblemOptions & { status?: ContentfulStatusCode } = {}) {
+    super(detail, options);
+    this.#status = options.status ?? HttpError.spec.status;
+  }
+  override get status(): ContentfulStatusCode {
+    return this.#status;
+  }
 }
 
 export class MissingTokenError extends ProblemError {
@@ -183,6 +223,9 @@ export const PROBLEM_CATALOGUE: readonly ProblemClass[] = [
   MisconfiguredError,
   ValidationError,
   RouteNotFoundError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  HttpError,
   MissingTokenError,
   InvalidTokenError,
   IssuerUnavailableError,

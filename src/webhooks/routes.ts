@@ -1,3 +1,4 @@
+import { REQUIRED_SCOPES } from "../auth/principal.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { OrgId, UserPathParams } from "../heat-pumps/params.ts";
 import { authProblems } from "../openapi/common-responses.ts";
@@ -35,11 +36,13 @@ const WithSecret = SubscriptionSchema.extend({
 }).openapi("WebhookSubscriptionWithSecret");
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
-const common = { tags: ["Webhooks"], security: [{ bearerAuth: [] }] };
+/** The security requirement names the scopes the operation needs (README "Scopes"). */
+const common = { tags: ["Webhooks"], security: [{ bearerAuth: [...REQUIRED_SCOPES.manageWebhooks] }] };
+const routesData = { tags: ["Webhooks"], security: [{ bearerAuth: [...REQUIRED_SCOPES.routeWebhookData] }] };
 const problems = (...extra: Parameters<typeof problemResponses>) => problemResponses(ValidationError, ...authProblems, ...extra);
 
 export const createWebhookRoute = createRoute({
-  ...common,
+  ...routesData,
   method: "post",
   path: "/v1/orgs/{org_id}/webhooks",
   operationId: "createWebhook",
@@ -75,7 +78,7 @@ export const getWebhookRoute = createRoute({
 });
 
 export const updateWebhookRoute = createRoute({
-  ...common,
+  ...routesData,
   method: "patch",
   path: "/v1/orgs/{org_id}/webhooks/{webhook_id}",
   operationId: "updateWebhook",
@@ -111,7 +114,7 @@ export const rotateWebhookSecretRoute = createRoute({
 });
 
 export const putWatchRoute = createRoute({
-  ...common,
+  ...routesData,
   method: "put",
   path: "/v1/orgs/{org_id}/users/{user_id}/watch",
   operationId: "watchUser",

@@ -47,6 +47,7 @@ describe("worker bundle", () => {
       "src/vendor/zod-compile-unavailable.ts",
       "src/vendor/zod-from-json-schema-unavailable.ts",
       "src/vendor/zod-locales-en.ts",
+      "src/vendor/zod-to-json-schema-unavailable.ts",
     ]);
     for (const { importer } of importers) expect(importer).toMatch(/node_modules\/zod\/v4\//);
   });

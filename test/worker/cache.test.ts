@@ -6,7 +6,7 @@ import { authorize } from "../../src/auth/authorize.ts";
 import { cacheKey } from "../../src/cache/entry.ts";
 import worker from "../../src/index.ts";
 import { parseHeatPumpList } from "../../src/upstream/parse-list.ts";
-import { api, listPath, newIds, problem, scenario, token, upstreamCalls, type Ids } from "./helpers.ts";
+import { api, exchangeEmbedToken, listPath, newIds, problem, scenario, token, upstreamCalls, type Ids } from "./helpers.ts";
 
 // The edge cache against real (local) KV and the fake Podero over real HTTP. Each test has its own
 // organisation and user, so its cache key and upstream counter are its own.
@@ -88,6 +88,23 @@ describe("edge cache", () => {
     const refreshed = await until(() => get(ids, jwt), (answer) => answer.body!.data[0]!.id === heatPump({}, "new").id);
     expect(refreshed.status).toMatch(/; hit; ttl=(2\d|30); detail=(memory|kv)$/);
     expect((await upstreamCalls(ids.userId)).calls).toBe(1);
+  });
+
+  it("after a failed background revalidation, says stale (and Podero's status) for the rest of the window", async () => {
+    const ids = newIds();
+    const jwt = await token(ids);
+    await seed(ids, [heatPump({}, "swr-failing")], 60);
+    await scenario(ids.userId, { queue: Array.from({ length: 10 }, () => ({ status: 503 })) });
+    const first = await get(ids, jwt);
+    expect(first.body!.meta.stale).toBe(false); // nothing is known to be wrong yet
+    await until(() => upstreamCalls(ids.userId), (calls) => calls.calls >= 1); // the background revalidation ran (and failed)
+    const later = await until(() => get(ids, jwt), (answer) => answer.body!.meta.stale);
+    expect(later.response.status).toBe(200);
+    expect(later.body!.data[0]!.id).toBe(heatPump({}, "swr-failing").id);
+    expect(later.status).toMatch(/^heat-pump-edge; hit; fwd=stale; fwd-status=503; ttl=-6\d; detail=stale-while-revalidate$/);
+    // The next isolate knows it too: the mark is in KV.
+    const stored = (await env.CACHE.get(cacheKey(grant(ids)), "json")) as { failedStatus?: number };
+    expect(stored.failedStatus).toBe(503);
   });
 
   it("serves the stored copy, marked stale, when Podero fails (stale-if-error)", async () => {
@@ -175,7 +192,8 @@ describe("HTTP validators", () => {
     await seed(ids, [heatPump({ dhw_temperature: 40 }, "etag")], 10);
     const before = (await api(listPath(ids), { token: jwt })).headers.get("etag")!;
     await scenario(ids.userId, { items: [heatPump({ dhw_temperature: 55 }, "etag")] });
-    const after = await api(listPath(ids), { token: jwt, headers: { "if-none-match": before, "cache-control": "no-cache" } });
+    const refresher = await token(ids, { claims: { scope: "heat_pumps:read heat_pumps:refresh" } });
+    const after = await api(listPath(ids), { token: refresher, headers: { "if-none-match": before, "cache-control": "no-cache" } });
     expect(after.status).toBe(200);
     expect(after.headers.get("etag")).not.toBe(before);
   });
@@ -187,21 +205,39 @@ describe("HTTP validators", () => {
   });
 });
 
+const REFRESHER = { claims: { scope: "heat_pumps:read heat_pumps:refresh" } };
+
 describe("forced refresh", () => {
-  it("revalidates on Cache-Control: no-cache, at most once per key per interval", async () => {
+  it("revalidates on Cache-Control: no-cache from a token with heat_pumps:refresh, at most once per key per interval", async () => {
     const ids = newIds();
-    const jwt = await token(ids);
+    const jwt = await token(ids, REFRESHER);
     await get(ids, jwt);
     const throttled = await get(ids, jwt, { headers: { "cache-control": "no-cache" } });
     expect(throttled.status).toMatch(/; hit; ttl=\d+; detail=refresh-throttled$/);
     expect((await upstreamCalls(ids.userId)).calls).toBe(1);
 
     const older = newIds();
-    const olderJwt = await token(older);
+    const olderJwt = await token(older, REFRESHER);
     await seed(older, [heatPump({}, "ten-seconds")], 10);
     const refreshed = await get(older, olderJwt, { headers: { "cache-control": "no-cache" } });
     expect(refreshed.status).toBe("heat-pump-edge; fwd=request; fwd-status=200; stored");
     expect((await upstreamCalls(older.userId)).calls).toBe(1);
+  });
+
+  it("ignores Cache-Control: no-cache from a read-only partner token and from embed tokens (card and widget data)", async () => {
+    const ids = newIds();
+    await seed(ids, [heatPump({}, "no-force")], 10);
+    const noCache = { "cache-control": "no-cache", pragma: "no-cache" };
+    const readOnly = await get(ids, await token(ids), { headers: noCache });
+    expect(readOnly.status).toMatch(/; hit; ttl=\d+; detail=(memory|kv)$/);
+    const embed = ((await (await exchangeEmbedToken(ids, { origins: ["https://app.partner.example"] })).json()) as { token: string }).token;
+    const widget = await api(`/v1/embed/heat-pumps?token=${encodeURIComponent(embed)}`, { headers: noCache });
+    expect(widget.status).toBe(200);
+    expect(widget.headers.get("cache-status")).toMatch(/; hit; ttl=\d+; detail=(memory|kv)$/);
+    for (const part of ["", "&part=cards"]) {
+      expect((await api(`/embed/heat-pumps?token=${encodeURIComponent(embed)}${part}`, { headers: noCache })).status).toBe(200);
+    }
+    expect((await upstreamCalls(ids.userId)).calls).toBe(0);
   });
 
   it("POST …/refresh needs heat_pumps:refresh and says whether it refreshed", async () => {
@@ -299,5 +335,27 @@ describe("rate limiting", () => {
     // Another organisation has its own budget.
     const other = newIds();
     expect((await call(other, await token(other))).status).toBe(200);
+  });
+
+  it("limits the card like the widget data, per organisation and user: one viewer cannot spend the organisation's budget", async () => {
+    const ids = newIds();
+    const limited = { ...env, PARTNER_RATE_LIMITER: (env as unknown as { TEST_RATE_LIMITER: RateLimit }).TEST_RATE_LIMITER, RATE_LIMIT_REQUESTS: "3" };
+    const fetchLimited = (path: string, bearer?: string) =>
+      worker.fetch(new Request(`https://edge.example${path}`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} }), limited, createExecutionContext());
+    const embedFor = async (who: Ids) => ((await (await exchangeEmbedToken(who, { origins: ["https://app.partner.example"] })).json()) as { token: string }).token;
+    const embed = await embedFor(ids);
+    const cardPath = `/embed/heat-pumps?token=${encodeURIComponent(embed)}`;
+    const widgetPath = `/v1/embed/heat-pumps?token=${encodeURIComponent(embed)}`;
+    const statuses = [];
+    for (const path of [cardPath, widgetPath, cardPath, cardPath, widgetPath]) statuses.push((await fetchLimited(path)).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const refusedCard = await fetchLimited(cardPath);
+    expect(refusedCard.headers.get("retry-after")).toBe("60");
+    expect(await refusedCard.text()).toMatch(/role="alert">[^<]+</);
+    await problem(await fetchLimited(widgetPath), 429, "rate_limited");
+    // Another user of the same organisation, and the partner itself, still have their budgets.
+    const neighbour = { orgId: ids.orgId, userId: crypto.randomUUID() };
+    expect((await fetchLimited(`/embed/heat-pumps?token=${encodeURIComponent(await embedFor(neighbour))}`)).status).toBe(200);
+    expect((await fetchLimited(listPath(ids), await token(ids))).status).toBe(200);
   });
 });

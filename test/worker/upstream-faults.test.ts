@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { api, listPath, newIds, problem, scenario, token, upstreamCalls, type FakeResponse, type Ids } from "./helpers.ts";
 
-async function answerWith(queue: FakeResponse[], path: (ids: Ids) => string = listPath) {
+async function answerWith(queue: FakeResponse[], path: (ids: Ids) => string = listPath, scope = "heat_pumps:read") {
   const ids = newIds();
   await scenario(ids.userId, { queue });
-  const response = await api(path(ids), { token: await token(ids) });
+  const response = await api(path(ids), { token: await token(ids, { claims: { scope } }) });
   return { ids, response, calls: async () => (await upstreamCalls(ids.userId)).calls };
 }
 
@@ -95,7 +95,7 @@ describe("upstream bodies", () => {
   it("serves drifted data: unknown enum values, new fields, missing optional fields, nulls", async () => {
     const drifted = heatPump({ connection_status: "degraded", price_zone: "HU", new_thing: 1, comment: undefined, dhw_temperature: null, optimization_level: null }, "drift");
     delete drifted.comment;
-    const { response } = await answerWith([{ json: [drifted] }]);
+    const { response } = await answerWith([{ json: [drifted] }], listPath, "heat_pumps:read owners:read");
     expect(response.status).toBe(200);
     const { data, meta } = (await response.json()) as { data: Record<string, any>[]; meta: Record<string, unknown> };
     expect(data[0]!.status.connection).toBe("unknown");

@@ -7,7 +7,9 @@ import { compactHeatPump } from "../../heat-pumps/reshape.ts";
 import { cacheHeaders } from "../../cache/http-headers.ts";
 import { ProblemError } from "../../problems/problem-error.ts";
 import { verifyEmbedToken, type EmbedClaims } from "../embed-token.ts";
-import { embedPrincipal } from "../middleware.ts";
+import { embedPrincipal } from "../principal.ts";
+import { spendRateLimit } from "../../rate-limit/middleware.ts";
+import { RateLimitedError } from "../../problems/errors.ts";
 import { CARD_SCRIPT, CARD_STYLE, EMBED_LOADER } from "./assets.ts";
 import { toBase64 } from "../../util/base64.ts";
 import { langOf } from "./i18n.ts";
@@ -54,11 +56,12 @@ export async function cardPage(c: Context<AppEnv>): Promise<Response> {
   const onlyCards = c.req.query("part") === "cards";
   const config = configFor(c.env);
   const nonce = randomNonce();
-  const page = (body: string, status: 200 | 401 | 503, origins: string[], extra: Partial<Parameters<typeof renderPage>[0]> = {}) =>
+  const page = (body: string, status: 200 | 401 | 429 | 503, origins: string[], extra: Partial<Parameters<typeof renderPage>[0]> = {}, headers: Record<string, string> = {}) =>
     c.html(renderPage({ lang, nonce, body, parentOrigins: origins, style: CARD_STYLE, script: CARD_SCRIPT, refreshEverySeconds: REFRESH_EVERY_SECONDS, ...extra }), status, {
       "content-security-policy": csp(nonce, origins),
       // The page carries its token and a one-time nonce: never stored anywhere.
       "cache-control": "no-store",
+      ...headers,
     });
 
   let claims: EmbedClaims;
@@ -69,7 +72,15 @@ export async function cardPage(c: Context<AppEnv>): Promise<Response> {
     return page("", 401, expiredTokenOrigins(error), { notice: "expired" });
   }
   c.set("embed", claims);
-  c.set("principal", embedPrincipal(claims));
+  const principal = embedPrincipal(claims);
+  c.set("principal", principal);
+  // Limited like the widget data: per organisation and user, after the token verified.
+  try {
+    await spendRateLimit(c, principal);
+  } catch (error) {
+    if (onlyCards || !(error instanceof RateLimitedError)) throw error;
+    return page("", 429, claims.origins, { notice: "unavailable" }, { "retry-after": error.headers["retry-after"] ?? "60" });
+  }
 
   let loaded;
   try {

@@ -15,9 +15,13 @@ import type { FakeResponse, Scenario } from "./scenario.ts";
  *   GET  /__idp/{name}/jwks.json, POST /__idp/{name}/sign {payload, alg?, header?}, POST /__idp/{name}/rotate, GET /__idp/{name}
  * and a webhook receiver for the webhook tests:
  *   POST /__receiver/{id} records the request and answers the next scripted status (default 204);
- *   PUT  /__receiver/{id} {"statuses": [500, …]} scripts it; GET /__receiver/{id} lists what it received.
+ *   PUT  /__receiver/{id} {"statuses": [500, {"status": 503, "headers": {"retry-after": "…"}}, …]} scripts it;
+ *   GET /__receiver/{id} lists what it received.
  */
 
+
+/** A receiver's scripted answer: a status, or a status with headers (e.g. Retry-After). */
+type ScriptedAnswer = number | { status: number; headers?: Record<string, string> };
 
 export interface FakeOptions {
   port?: number;
@@ -44,7 +48,7 @@ export async function startFakePodero(options: FakeOptions = {}) {
   const issued = new Set<string>();
   const idp = new FakeIdp();
   let tokenRequests = 0;
-  const receivers = new Map<string, { statuses: number[]; received: { headers: Record<string, string | undefined>; body: string }[] }>();
+  const receivers = new Map<string, { statuses: ScriptedAnswer[]; received: { headers: Record<string, string | undefined>; body: string }[] }>();
   const receiver = (id: string) => {
     let state = receivers.get(id);
     if (!state) receivers.set(id, (state = { statuses: [], received: [] }));
@@ -113,10 +117,11 @@ export async function startFakePodero(options: FakeOptions = {}) {
       const state = receiver(hook[1]!);
       if (req.method === "POST") {
         state.received.push({ headers: pick(req.headers, ["webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "user-agent"]), body: await readBody(req) });
-        return send(state.statuses.shift() ?? 204, null);
+        const next = state.statuses.shift() ?? 204;
+        return typeof next === "number" ? send(next, null) : send(next.status, null, next.headers);
       }
       if (req.method === "PUT") {
-        state.statuses = (JSON.parse(await readBody(req)) as { statuses: number[] }).statuses;
+        state.statuses = (JSON.parse(await readBody(req)) as { statuses: ScriptedAnswer[] }).statuses;
         return send(204, null);
       }
       return send(200, { received: state.received });

@@ -5,9 +5,12 @@ import { cachedSource } from "../cache/cached-source.ts";
 import type { EdgeConfig } from "../config/config.ts";
 import { reshapeHeatPump } from "../heat-pumps/reshape.ts";
 import type { HeatPump } from "../heat-pumps/schemas.ts";
-import { detectChanges, webhookPayload } from "./changes.ts";
+import type { HeatPumpList } from "../heat-pumps/source.ts";
+import { batchesBySize } from "./batches.ts";
+import { detectChanges, nextSnapshot, webhookPayload, type ChangeEvent, type Unreadable } from "./changes.ts";
+import { eventId } from "./event-id.ts";
 import type { CheckMessage, DeliverMessage } from "./messages.ts";
-import type { SubscriptionRow } from "./store.ts";
+import { activeSubscriptions, advanceSnapshot, readSnapshot, recordEvents, type EventRow, type SubscriptionRow } from "./store.ts";
 
 export interface CheckDeps {
   config: EdgeConfig;
@@ -17,13 +20,31 @@ export interface CheckDeps {
   waitUntil: (promise: Promise<unknown>) => void;
 }
 
+export interface CheckResult {
+  events: number;
+  deliveries: number;
+  skipped?: string;
+}
+
+/** Items Podero sent that could not be read: nothing may be concluded about them (least of all a deletion). */
+function unreadableOf(list: HeatPumpList): Unreadable {
+  return { ids: new Set(list.invalid.flatMap((item) => (item.id ? [item.id] : []))), anonymous: list.invalid.some((item) => !item.id) };
+}
+
+function wants(subscription: SubscriptionRow, event: ChangeEvent, userId: string): boolean {
+  const types = JSON.parse(subscription.events) as string[];
+  const users = subscription.user_ids === null ? null : (JSON.parse(subscription.user_ids) as string[]);
+  return (types.length === 0 || types.includes(event.type)) && (users === null || users.includes(userId));
+}
+
 /**
  * One watched user: fetch through the same upstream client and cache (a fresh fetch refreshes the cache for
  * readers too), compare with the last snapshot, queue one delivery per (event, matching subscription), then
  * advance the snapshot. A failed fetch — or the cache standing in for a failing Podero — makes no events and
- * leaves the snapshot as it was.
+ * leaves the snapshot as it was. Run twice, it makes the same event ids and queues nothing new that matters:
+ * receivers deduplicate by `webhook-id`, and only one run moves the snapshot.
  */
-export async function checkUser(message: CheckMessage, deps: CheckDeps): Promise<{ events: number; deliveries: number; skipped?: string }> {
+export async function checkUser(message: CheckMessage, deps: CheckDeps): Promise<CheckResult> {
   // The watch acts for its organisation only while the issuer that registered it may (settings in force now).
   if (!issuerMayActFor(deps.config.issuers, message.issuer ?? null, message.org_id)) {
     return { events: 0, deliveries: 0, skipped: "the watch's issuer may no longer act for this organisation" };
@@ -32,7 +53,7 @@ export async function checkUser(message: CheckMessage, deps: CheckDeps): Promise
     { issuer: "heat-pump-edge:webhooks", subject: undefined, orgId: message.org_id, userId: message.user_id, scopes: new Set([SCOPES.heatPumpsRead]), issuerOrgs: [message.org_id] },
     { orgId: message.org_id, userId: message.user_id },
   );
-  let list;
+  let list: HeatPumpList;
   try {
     list = await cachedSource(deps.config, { kv: deps.kv, waitUntil: deps.waitUntil }).list(grant, {
       call: { requestId: `webhook-check-${crypto.randomUUID()}`, traceparent: undefined, observed: {} },
@@ -43,32 +64,32 @@ export async function checkUser(message: CheckMessage, deps: CheckDeps): Promise
   }
   if (list.stale) return { events: 0, deliveries: 0, skipped: "upstream failing (stored copy only)" };
 
-  const now = Date.now();
-  const current = list.items.map((item) => reshapeHeatPump(item, { now, staleAfterSeconds: deps.config.stateStaleAfterSeconds, ownersVisible: false }));
-  const stored = await deps.db.prepare("SELECT heat_pumps FROM snapshots WHERE org_id = ?1 AND user_id = ?2").bind(grant.orgId, grant.userId).first<{ heat_pumps: string }>();
-  const events = detectChanges(stored ? (JSON.parse(stored.heat_pumps) as HeatPump[]) : undefined, current);
+  const seenAt = Date.parse(list.fetchedAt);
+  const current = list.items.map((item) => reshapeHeatPump(item, { now: seenAt, staleAfterSeconds: deps.config.stateStaleAfterSeconds, ownersVisible: false }));
+  const stored = await readSnapshot(deps.db, grant.orgId, grant.userId);
+  const previous = stored ? (JSON.parse(stored.heat_pumps) as HeatPump[]) : undefined;
+  const unreadable = unreadableOf(list);
+  const events = detectChanges(previous, current, unreadable);
 
   const deliveries: DeliverMessage[] = [];
-  if (events.length > 0) {
-    const { results } = await deps.db.prepare("SELECT * FROM webhook_subscriptions WHERE org_id = ?1 AND enabled = 1 AND status != 'disabled'").bind(grant.orgId).all<SubscriptionRow>();
-    const allowed = results.filter((subscription) => issuerMayActFor(deps.config.issuers, subscription.issuer, grant.orgId));
+  if (events.length > 0 && stored) {
+    const subscriptions = (await activeSubscriptions(deps.db, grant.orgId)).filter((subscription) => issuerMayActFor(deps.config.issuers, subscription.issuer, grant.orgId));
+    const origin = { orgId: grant.orgId, userId: grant.userId, snapshotTakenAt: stored.taken_at };
+    const records: EventRow[] = [];
     for (const event of events) {
-      const payload = webhookPayload(event, new Date(now));
-      for (const subscription of allowed) {
-        const types = JSON.parse(subscription.events) as string[];
-        const users = subscription.user_ids === null ? null : (JSON.parse(subscription.user_ids) as string[]);
-        if ((types.length > 0 && !types.includes(event.type)) || (users && !users.includes(grant.userId))) continue;
-        deliveries.push({ kind: "deliver", org_id: grant.orgId, subscription_id: subscription.id, event_id: `msg_${crypto.randomUUID()}`, event_type: event.type, payload, attempt: 1 });
+      // The id and the body come from the change itself (and when the edge saw it): a re-run repeats both.
+      const id = await eventId(origin, event);
+      const payload = webhookPayload(event, new Date(seenAt));
+      for (const subscription of subscriptions.filter((candidate) => wants(candidate, event, grant.userId))) {
+        deliveries.push({ kind: "deliver", org_id: grant.orgId, subscription_id: subscription.id, event_id: id, event_type: event.type, payload, attempt: 1 });
+        records.push({ subscription_id: subscription.id, event_id: id, org_id: grant.orgId, event_type: event.type, payload, created_at: new Date(seenAt).toISOString() });
       }
     }
-    // Every (event, subscription) pair is one message; queued before the snapshot moves, so nothing is lost.
-    for (let start = 0; start < deliveries.length; start += 100) {
-      await deps.queue.sendBatch(deliveries.slice(start, start + 100).map((body) => ({ body })));
-    }
+    // Kept for replay, then queued — both before the snapshot moves, so a crash loses nothing (a re-run repeats the ids).
+    await recordEvents(deps.db, records);
+    for (const batch of batchesBySize(deliveries)) await deps.queue.sendBatch(batch.map((body) => ({ body })));
   }
-  await deps.db
-    .prepare("INSERT INTO snapshots (org_id, user_id, heat_pumps, taken_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (org_id, user_id) DO UPDATE SET heat_pumps = excluded.heat_pumps, taken_at = excluded.taken_at")
-    .bind(grant.orgId, grant.userId, JSON.stringify(current), new Date(now).toISOString())
-    .run();
+  const snapshot = JSON.stringify(nextSnapshot(previous, current, unreadable));
+  await advanceSnapshot(deps.db, grant.orgId, grant.userId, snapshot, new Date(Date.now()).toISOString(), stored?.taken_at ?? null);
   return { events: events.length, deliveries: deliveries.length };
 }

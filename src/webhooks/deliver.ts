@@ -1,10 +1,10 @@
 import { issuerMayActFor } from "../auth/issuer-access.ts";
 import type { IssuerConfig } from "../config/config.ts";
-import { afterAttempt } from "./retry-schedule.ts";
+import { afterAttempt, MAX_RETRY_DELAY_S } from "./retry-schedule.ts";
 import type { DeliverMessage } from "./messages.ts";
 import { openSecret } from "./secret-box.ts";
 import { signWebhook } from "./signature.ts";
-import type { SubscriptionRow } from "./store.ts";
+import { disableSubscription, findSubscription, logAttempt, markDeadLettered, markDelivered, type SubscriptionRow } from "./store.ts";
 
 const DELIVERY_TIMEOUT_MS = 15_000;
 /** Cloudflare Queues' longest delay. */
@@ -27,23 +27,51 @@ async function signingSecrets(row: SubscriptionRow, secretsKey: string | undefin
   return secrets;
 }
 
-/** One attempt: sign, POST with a 15 s timeout, log it, and decide what comes next. Never throws for a receiver's fault. */
+/** Why this subscription must not receive this event any more, or null when it may. */
+function cancelled(row: SubscriptionRow | null, message: DeliverMessage, issuers: readonly IssuerConfig[]): string | null {
+  if (!row) return "the subscription was deleted";
+  if (row.enabled !== 1 || row.status === "disabled") return "the subscription is disabled";
+  const types = JSON.parse(row.events) as string[];
+  if (message.event_type !== "webhook.test" && types.length > 0 && !types.includes(message.event_type)) return "the subscription no longer asks for this event type";
+  if (!issuerMayActFor(issuers, row.issuer, row.org_id)) return "the subscription's issuer may no longer act for this organisation";
+  return null;
+}
+
+/** `Retry-After` (RFC 9110 §10.2.3) as seconds from now: delay-seconds or an HTTP date; nonsense is ignored. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  if (/^\d{1,12}$/.test(header.trim())) return Number(header.trim());
+  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(header.trim())) return undefined; // IMF-fixdate only
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, Math.ceil((date - now) / 1000)) : undefined;
+}
+
+/**
+ * One attempt: sign, POST with a 15 s timeout, log it, and decide what comes next. Never throws for a receiver's
+ * fault. A delivery whose subscription was deleted, disabled or no longer wants it stops here, logged `cancelled`.
+ */
 export async function deliver(message: DeliverMessage, deps: DeliveryDeps): Promise<string> {
   const nowS = Math.floor(Date.now() / 1000);
   if (message.not_before && message.not_before > nowS) {
-    await deps.queue.send(message, { delaySeconds: Math.min(MAX_QUEUE_DELAY_S, message.not_before - nowS) });
+    // A wait longer than the queue allows hops through it; never longer than the longest retry delay.
+    const wait = Math.min(message.not_before - nowS, MAX_RETRY_DELAY_S);
+    await deps.queue.send({ ...message, not_before: nowS + wait }, { delaySeconds: Math.min(MAX_QUEUE_DELAY_S, wait) });
     return "waiting";
   }
-  const row = await deps.db.prepare("SELECT * FROM webhook_subscriptions WHERE org_id = ?1 AND id = ?2").bind(message.org_id, message.subscription_id).first<SubscriptionRow>();
-  if (!row || row.enabled !== 1 || row.status === "disabled") return "dropped: subscription gone or disabled";
-  if (!issuerMayActFor(deps.issuers, row.issuer, row.org_id)) return "dropped: the subscription's issuer may no longer act for this organisation";
+  const row = await findSubscription(deps.db, message.org_id, message.subscription_id);
+  const reason = cancelled(row, message, deps.issuers);
+  if (reason !== null) {
+    await logAttempt(deps.db, { subscription_id: message.subscription_id, event_id: message.event_id, event_type: message.event_type, attempt: message.attempt, response_status: null, duration_ms: null, next_retry_at: null, outcome: "cancelled" });
+    return `cancelled: ${reason}`;
+  }
+  const subscription = row!;
 
-  const headers = await signWebhook(await signingSecrets(row, deps.secretsKey, nowS), message.event_id, nowS, message.payload);
+  const headers = await signWebhook(await signingSecrets(subscription, deps.secretsKey, nowS), message.event_id, nowS, message.payload);
   const started = Date.now();
   let status: number | undefined;
   let retryAfter: number | undefined;
   try {
-    const response = await fetch(row.url, {
+    const response = await fetch(subscription.url, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json", "user-agent": "heat-pump-edge-webhooks/0.1" },
       body: message.payload,
@@ -51,25 +79,19 @@ export async function deliver(message: DeliverMessage, deps: DeliveryDeps): Prom
       signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
     });
     status = response.status;
-    const header = response.headers.get("retry-after");
-    retryAfter = header && /^\d+$/.test(header) ? Number(header) : undefined;
+    retryAfter = retryAfterSeconds(response.headers.get("retry-after"));
     await response.body?.cancel();
   } catch {
     status = undefined; // timeout or network: retried like a 5xx
   }
   const verdict = afterAttempt(message.attempt, status, retryAfter);
   const nextRetryAt = verdict.outcome === "retry" ? new Date(Date.now() + verdict.delaySeconds * 1000).toISOString() : null;
-  const outcome = { delivered: "delivered", retry: "retrying", disable: "disabled", "dead-letter": "dead-lettered" }[verdict.outcome];
-  await deps.db
-    .prepare(
-      "INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, attempt, response_status, duration_ms, next_retry_at, outcome, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )
-    .bind(crypto.randomUUID(), row.id, message.event_id, message.event_type, message.attempt, status ?? null, Date.now() - started, nextRetryAt, outcome, new Date().toISOString())
-    .run();
+  const outcome = ({ delivered: "delivered", retry: "retrying", disable: "disabled", "dead-letter": "dead-lettered" } as const)[verdict.outcome];
+  await logAttempt(deps.db, { subscription_id: subscription.id, event_id: message.event_id, event_type: message.event_type, attempt: message.attempt, response_status: status ?? null, duration_ms: Date.now() - started, next_retry_at: nextRetryAt, outcome });
 
   switch (verdict.outcome) {
     case "delivered":
-      await deps.db.prepare("UPDATE webhook_subscriptions SET consecutive_failures = 0, status = 'active' WHERE id = ?1 AND status = 'failing'").bind(row.id).run();
+      await markDelivered(deps.db, subscription.org_id, subscription.id);
       break;
     case "retry": {
       const next = { ...message, attempt: message.attempt + 1, not_before: nowS + verdict.delaySeconds };
@@ -77,15 +99,12 @@ export async function deliver(message: DeliverMessage, deps: DeliveryDeps): Prom
       break;
     }
     case "disable":
-      await deps.db.prepare("UPDATE webhook_subscriptions SET enabled = 0, status = 'disabled', updated_at = ?2 WHERE id = ?1").bind(row.id, new Date().toISOString()).run();
+      await disableSubscription(deps.db, subscription.org_id, subscription.id, new Date().toISOString());
       break;
     case "dead-letter":
       await deps.deadLetters.send(message);
-      await deps.db
-        .prepare("UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1, status = CASE WHEN consecutive_failures + 1 >= ?2 THEN 'disabled' ELSE 'failing' END, enabled = CASE WHEN consecutive_failures + 1 >= ?2 THEN 0 ELSE enabled END WHERE id = ?1")
-        .bind(row.id, DISABLE_AFTER_FAILED_EVENTS)
-        .run();
+      await markDeadLettered(deps.db, subscription.org_id, subscription.id, DISABLE_AFTER_FAILED_EVENTS);
       break;
   }
-  return outcome!;
+  return outcome;
 }

@@ -93,6 +93,7 @@ export const updateWebhook: RouteHandler<typeof routes.updateWebhookRoute, AppEn
     changes.enabled = body.enabled ? 1 : 0;
     // Re-enabling a subscription the edge disabled (410, repeated failures) gives it a fresh start.
     changes.status = body.enabled ? "active" : "disabled";
+    if (body.enabled) changes.consecutive_failures = 0;
   }
   await store.updateSubscription(db(c), grant.orgId, webhook_id, changes, new Date().toISOString());
   return c.json(store.publicSubscription(await found(c, grant.orgId, webhook_id)), 200, NO_STORE);

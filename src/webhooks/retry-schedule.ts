@@ -1,6 +1,10 @@
 // When to try a failed delivery again: about three days in all, with jitter so that many receivers coming back
-// at once are not hit at once. A receiver's Retry-After (on 429/503) is honoured when it asks for longer.
+// at once are not hit at once. A receiver's Retry-After (on 429/503) is honoured when it asks for longer, up to
+// 24 h: the number of attempts is fixed, so no answer can keep an event alive past the schedule's end.
 export const RETRY_DELAYS_S = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 14 * 3600, 20 * 3600, 24 * 3600] as const;
+
+/** The longest a receiver's Retry-After may push the next attempt (and never past the schedule's last attempt). */
+export const MAX_RETRY_DELAY_S = 24 * 3600;
 
 export type DeliveryVerdict =
   | { outcome: "delivered" }
@@ -19,6 +23,6 @@ export function afterAttempt(attempt: number, status: number | undefined, retryA
   const scheduled = RETRY_DELAYS_S[attempt - 1];
   if (scheduled === undefined) return { outcome: "dead-letter" };
   const jittered = Math.round(scheduled * (0.9 + 0.2 * random()));
-  const honoured = (status === 429 || status === 503) && retryAfterSeconds !== undefined ? Math.max(jittered, retryAfterSeconds) : jittered;
-  return { outcome: "retry", delaySeconds: honoured };
+  const asked = (status === 429 || status === 503) && retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) ? retryAfterSeconds : 0;
+  return { outcome: "retry", delaySeconds: Math.min(MAX_RETRY_DELAY_S, Math.max(jittered, asked)) };
 }

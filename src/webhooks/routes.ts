@@ -175,7 +175,7 @@ export const listDeliveriesRoute = createRoute({
             response_status: z.number().int().nullable(),
             duration_ms: z.number().int().nullable(),
             next_retry_at: z.string().nullable(),
-            outcome: z.enum(["delivered", "retrying", "disabled", "dead-lettered"]),
+            outcome: z.enum(["delivered", "retrying", "disabled", "dead-lettered", "cancelled"]),
             created_at: z.string(),
           }),
         ),

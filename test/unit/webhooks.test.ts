@@ -4,7 +4,10 @@ import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { reshapeHeatPump } from "../../src/heat-pumps/reshape.ts";
 import type { HeatPump } from "../../src/heat-pumps/schemas.ts";
 import { parseHeatPumpList } from "../../src/upstream/parse-list.ts";
-import { detectChanges, webhookPayload } from "../../src/webhooks/changes.ts";
+import { batchesBySize } from "../../src/webhooks/batches.ts";
+import { detectChanges, nextSnapshot, webhookPayload } from "../../src/webhooks/changes.ts";
+import { retryAfterSeconds } from "../../src/webhooks/deliver.ts";
+import { eventId } from "../../src/webhooks/event-id.ts";
 import { checkReceiverUrl } from "../../src/webhooks/receiver-url.ts";
 import { afterAttempt, RETRY_DELAYS_S } from "../../src/webhooks/retry-schedule.ts";
 import { newWebhookSecret, signWebhook } from "../../src/webhooks/signature.ts";
@@ -133,9 +136,10 @@ describe("afterAttempt (retry schedule)", () => {
     expect(afterAttempt(1, 204, undefined)).toEqual({ outcome: "delivered" });
     expect(afterAttempt(3, 410, undefined)).toEqual({ outcome: "disable" });
   });
-  it("retries on the schedule for about three days, then dead-letters", () => {
+  it("retries on the documented schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h), then dead-letters", () => {
     const delays = RETRY_DELAYS_S.map((_, index) => afterAttempt(index + 1, 500, undefined, noJitter));
-    expect(delays.map((verdict) => (verdict as { delaySeconds: number }).delaySeconds)).toEqual([...RETRY_DELAYS_S]);
+    const documented = [5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400];
+    expect(delays.map((verdict) => (verdict as { delaySeconds: number }).delaySeconds)).toEqual(documented);
     expect(RETRY_DELAYS_S.reduce((sum, delay) => sum + delay, 0) / 86400).toBeGreaterThan(3);
     expect(afterAttempt(RETRY_DELAYS_S.length + 1, 500, undefined)).toEqual({ outcome: "dead-letter" });
     expect(afterAttempt(1, undefined, undefined, noJitter)).toEqual({ outcome: "retry", delaySeconds: 5 });
@@ -145,5 +149,82 @@ describe("afterAttempt (retry schedule)", () => {
     expect(afterAttempt(2, 500, undefined, () => 1)).toEqual({ outcome: "retry", delaySeconds: 330 });
     expect(afterAttempt(1, 429, 120, noJitter)).toEqual({ outcome: "retry", delaySeconds: 120 });
     expect(afterAttempt(1, 500, 120, noJitter)).toEqual({ outcome: "retry", delaySeconds: 5 });
+  });
+  it("caps a receiver's Retry-After at 24 h, whatever it says, and never retries past the schedule's end", () => {
+    for (const huge of [86_401, 10 ** 12, Number.MAX_SAFE_INTEGER, Infinity, NaN]) {
+      const verdict = afterAttempt(3, 503, huge, noJitter);
+      expect(verdict, String(huge)).toEqual({ outcome: "retry", delaySeconds: Number.isFinite(huge) ? 86_400 : 1800 }); // nonsense is ignored
+    }
+    expect(afterAttempt(RETRY_DELAYS_S.length + 1, 429, 10 ** 12, noJitter)).toEqual({ outcome: "dead-letter" });
+  });
+});
+
+describe("retryAfterSeconds", () => {
+  it("reads delay-seconds and HTTP dates, and ignores nonsense", () => {
+    const now = Date.parse("2026-11-30T10:00:00Z");
+    expect(retryAfterSeconds("120", now)).toBe(120);
+    expect(retryAfterSeconds("Mon, 30 Nov 2026 10:02:00 GMT", now)).toBe(120);
+    expect(retryAfterSeconds("99999999999999999999999", now)).toBeUndefined();
+    for (const nonsense of [null, "", "soon", "-5", "1e9", "0x10"]) expect(retryAfterSeconds(nonsense, now), String(nonsense)).toBeUndefined();
+  });
+});
+
+describe("detectChanges: only true events", () => {
+  const a = heatPump({}, "true-a");
+  const b = heatPump({}, "true-b");
+
+  it("an unreadable item is not a deleted heat pump, and its snapshot entry is kept untouched", () => {
+    const before = reshaped(a, b);
+    const unreadable = { ids: new Set([b.id as string]), anonymous: false };
+    expect(detectChanges(before, reshaped(a), unreadable)).toEqual([]);
+    expect(nextSnapshot(before, reshaped(a), unreadable).map((hp) => hp.id)).toEqual([a.id, b.id]);
+    expect(nextSnapshot(before, reshaped(a), unreadable)[1]).toEqual(before[1]);
+    // Once it reads again, nothing happened to it: no created either.
+    expect(detectChanges(nextSnapshot(before, reshaped(a), unreadable), reshaped(a, b))).toEqual([]);
+  });
+
+  it("an unreadable item without a readable id suppresses every deletion in that answer", () => {
+    const before = reshaped(a, b);
+    expect(detectChanges(before, [], { ids: new Set<string>(), anonymous: true })).toEqual([]);
+    expect(detectChanges(before, reshaped(a)).map((event) => event.type)).toEqual(["heat_pump.deleted"]); // a complete answer
+  });
+
+  it("tells new entries of actions once, as heat_pump.action_required with their codes and resolution URLs", () => {
+    const reauth = { code: "reauthenticate", description: "Log in to the manufacturer's cloud again", resolution_url: "https://auth.example/re" };
+    const events = detectChanges(reshaped(a), reshaped({ ...a, actions: [reauth] }));
+    const required = events.find((event) => event.type === "heat_pump.action_required");
+    expect(required?.data).toMatchObject({ heat_pump_id: a.id, actions: [reauth] });
+    expect(events.filter((event) => event.type === "heat_pump.updated").flatMap((event) => (event.data as { changed_fields: string[] }).changed_fields)).not.toContain("status.actions");
+    expect(detectChanges(reshaped({ ...a, actions: [reauth] }), reshaped({ ...a, actions: [reauth] }))).toEqual([]); // still there: nothing new
+  });
+});
+
+describe("eventId", () => {
+  const a = heatPump({}, "id-a");
+  const origin = { orgId: "o", userId: "u", snapshotTakenAt: "2026-11-30T10:00:00.000Z" };
+  const moved = () => detectChanges(reshaped(a), reshaped({ ...a, connection_status: "error" }))[0]!;
+
+  it("is the same for the same change from the same snapshot, whenever it is computed", async () => {
+    expect(await eventId(origin, moved())).toBe(await eventId(origin, moved()));
+    expect(await eventId(origin, moved())).toMatch(/^msg_[0-9a-f]{32}$/);
+  });
+
+  it("differs for the same change from a later snapshot, and between heat pumps and types", async () => {
+    const first = await eventId(origin, moved());
+    expect(await eventId({ ...origin, snapshotTakenAt: "2026-11-30T10:02:00.000Z" }, moved())).not.toBe(first);
+    const other = detectChanges(reshaped(heatPump({}, "id-b")), reshaped(heatPump({ connection_status: "error" }, "id-b")))[0]!;
+    expect(await eventId(origin, other)).not.toBe(first);
+  });
+});
+
+describe("batchesBySize (Queues' limits)", () => {
+  it("keeps every batch within 100 messages and 256 KB, and every message within 128 KB", () => {
+    const small = Array.from({ length: 250 }, (_, i) => ({ i }));
+    expect(batchesBySize(small).map((batch) => batch.length)).toEqual([100, 100, 50]);
+    const large = Array.from({ length: 150 }, (_, i) => ({ i, payload: "x".repeat(15_000) }));
+    const batches = batchesBySize(large);
+    expect(batches.flat()).toEqual(large);
+    for (const batch of batches) expect(new TextEncoder().encode(JSON.stringify(batch)).length).toBeLessThan(256_000);
+    expect(() => batchesBySize([{ payload: "x".repeat(130_000) }])).toThrow(/limit/);
   });
 });

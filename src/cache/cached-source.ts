@@ -21,6 +21,7 @@ export interface CacheDeps {
   waitUntil: (promise: Promise<unknown>) => void;
 }
 
+type ListEntry = Extract<CacheEntry, { kind: "list" }>;
 type Observed = UpstreamCall["observed"] & KvObserver & { cache?: string; collapsed?: boolean; background_error?: string };
 
 /**
@@ -41,8 +42,11 @@ export function cachedSource(config: EdgeConfig, deps: CacheDeps): HeatPumpSourc
     return { entry: newest, tier: newest && newest === stored ? "kv" : "memory" };
   }
 
-  /** One upstream call per key per isolate at a time; the result is stored before anyone sees it. */
-  async function fetchAndStore(key: string, grant: AccessGrant, call: UpstreamCall): Promise<{ entry: CacheEntry; joined: boolean }> {
+  /**
+   * One upstream call per key per isolate at a time; the result is stored before anyone sees it. `revalidating`:
+   * the copy a background revalidation stands for, marked as failed (once, by the call that failed) if it fails.
+   */
+  async function fetchAndStore(key: string, grant: AccessGrant, call: UpstreamCall, revalidating?: ListEntry): Promise<{ entry: CacheEntry; joined: boolean }> {
     const observed = call.observed as Observed;
     const { value, joined } = await inflight.run(key, async () => {
       let entry: CacheEntry;
@@ -50,8 +54,10 @@ export function cachedSource(config: EdgeConfig, deps: CacheDeps): HeatPumpSourc
         const list = await fetchUserHeatPumps(config.upstream, grant, call);
         entry = { v: 1, kind: "list", fetchedAt: Date.parse(list.fetchedAt), items: list.items, invalid: list.invalid };
       } catch (error) {
-        if (error instanceof UserNotFoundError && settings.negativeTtlSeconds > 0) {
-          store(key, { v: 1, kind: "not_found", fetchedAt: Date.now() }, observed);
+        if (error instanceof UserNotFoundError) {
+          if (settings.negativeTtlSeconds > 0) store(key, { v: 1, kind: "not_found", fetchedAt: Date.now() }, observed);
+        } else if (revalidating) {
+          rememberFailure(key, revalidating, error instanceof ProblemError ? (observed.upstream_status ?? error.status) : 502, observed);
         }
         throw error;
       }
@@ -71,14 +77,15 @@ export function cachedSource(config: EdgeConfig, deps: CacheDeps): HeatPumpSourc
    * A background revalidation failed (Podero 5xx, timeout, unreachable, bad body): the copy is marked, in this
    * isolate and in KV, so every answer from it for the rest of its window says it is stale and why.
    */
-  function rememberFailure(key: string, entry: Extract<CacheEntry, { kind: "list" }>, status: number, observed: Observed) {
-    if (status < 500) return; // a 404 is remembered as such by fetchAndStore
+  function rememberFailure(key: string, entry: ListEntry, status: number, observed: Observed) {
     const current = memory.get(key);
     if (current && current.fetchedAt !== entry.fetchedAt) return; // a newer copy arrived meanwhile
+    const marked = current?.kind === "list" && current.failedAt !== undefined && current.failedAt >= current.fetchedAt ? current : undefined;
+    if (marked && marked.failedStatus === status) return; // already known: no second KV write for the same news
     store(key, { ...entry, failedAt: Date.now(), failedStatus: status }, observed);
   }
 
-  function answer(entry: Extract<CacheEntry, { kind: "list" }>, outcome: Omit<CacheOutcome, "ageSeconds" | "freshForSeconds">, stale = false): HeatPumpList {
+  function answer(entry: ListEntry, outcome: Omit<CacheOutcome, "ageSeconds" | "freshForSeconds">, stale = false): HeatPumpList {
     const age = Math.max(0, Date.now() - entry.fetchedAt);
     return {
       items: entry.items,
@@ -127,9 +134,8 @@ export function cachedSource(config: EdgeConfig, deps: CacheDeps): HeatPumpSourc
           return answer(entry, { status: "hit", tier });
         case "stale-while-revalidate": {
           deps.waitUntil(
-            fetchAndStore(key, grant, call).catch((error: unknown) => {
+            fetchAndStore(key, grant, call, entry).catch((error: unknown) => {
               observed.background_error = error instanceof Error ? error.message : String(error);
-              rememberFailure(key, entry, call.observed.upstream_status ?? (error instanceof ProblemError ? error.status : 502), observed);
             }),
           );
           // A copy whose last revalidation failed is served as what it is: stale, with the status Podero gave.

@@ -11,7 +11,7 @@ export const PoderoHeatPumpSchema = UpstreamHeatPumpSchema.openapi("PoderoHeatPu
   description:
     "Podero's own heat pump object (GET /api/partners/v2.0/org/{org_id}/users/{user_id}/heat-pumps), validated, with the reference's " +
     "defaults filled in and decimal strings read as numbers. Without scope `owners:read`, `owner.email`, `owner.first_name` " +
-    "and `owner.last_name` are null. Fields Podero adds later are passed through.",
+    "and `owner.last_name` are null, and fields Podero adds later are left out (they may be personal data).",
 });
 
 export const upstreamCompatibleListRoute = createRoute({

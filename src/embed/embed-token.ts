@@ -1,5 +1,6 @@
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
 import { invalidToken } from "../auth/bearer.ts";
+import { issuerMayActFor } from "../auth/issuer-access.ts";
 import type { EdgeConfig } from "../config/config.ts";
 import { embedSigningKey } from "./signing-key.ts";
 
@@ -18,6 +19,8 @@ export interface EmbedClaims {
   origins: string[];
   /** The partner application the token was made for (`sub` of its partner token), for the logs. */
   partner: string | undefined;
+  /** The partner issuer whose token made it: the embed token works only while that issuer may act for the org. */
+  partnerIssuer: string;
 }
 
 export async function issueEmbedToken(config: EdgeConfig, claims: EmbedClaims, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
@@ -30,6 +33,7 @@ export async function issueEmbedToken(config: EdgeConfig, claims: EmbedClaims, t
     origins: claims.origins,
     scope: "heat_pumps:read",
     ...(claims.partner ? { partner: claims.partner } : {}),
+    partner_iss: claims.partnerIssuer,
   })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: EMBED_TOKEN_TYPE })
     .setIssuer(EMBED_ISSUER)
@@ -58,6 +62,10 @@ export async function verifyEmbedToken(config: EdgeConfig, token: string): Promi
       typ: EMBED_TOKEN_TYPE,
       requiredClaims: ["exp", "org_id", "user_id", "origins"],
     });
+    const partnerIssuer = typeof payload.partner_iss === "string" ? payload.partner_iss : null;
+    if (!issuerMayActFor(config.issuers, partnerIssuer, String(payload.org_id))) {
+      throw invalidToken("The partner issuer that made this embed token may no longer act for its organisation.");
+    }
     const origins = payload.origins;
     if (!Array.isArray(origins) || origins.some((origin) => typeof origin !== "string")) throw invalidToken("The embed token's origins are malformed.");
     return {
@@ -66,6 +74,7 @@ export async function verifyEmbedToken(config: EdgeConfig, token: string): Promi
       heatPumpId: typeof payload.heat_pump_id === "string" ? payload.heat_pump_id : undefined,
       origins: origins as string[],
       partner: typeof payload.partner === "string" ? payload.partner : undefined,
+      partnerIssuer: partnerIssuer!,
       expiresAt: (payload.exp as number) * 1000,
     };
   } catch (error) {

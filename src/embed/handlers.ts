@@ -33,7 +33,7 @@ export const createEmbedToken: RouteHandler<typeof createEmbedTokenRoute, AppEnv
   }
   const { token, expiresAt } = await issueEmbedToken(
     config,
-    { orgId: grant.orgId, userId: grant.userId, heatPumpId: body.heat_pump_id, origins, partner: c.get("principal").subject },
+    { orgId: grant.orgId, userId: grant.userId, heatPumpId: body.heat_pump_id, origins, partner: c.get("principal").subject, partnerIssuer: grant.issuer },
     body.ttl_seconds,
   );
   c.get("log").embed_origins = origins.length;

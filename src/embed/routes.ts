@@ -5,7 +5,7 @@ import { ListMetaSchema } from "../heat-pumps/meta.ts";
 import { UserPathParams } from "../heat-pumps/params.ts";
 import { CompactHeatPumpSchema } from "../heat-pumps/schemas.ts";
 import { authProblems, upstreamProblems } from "../openapi/common-responses.ts";
-import { HeatPumpNotFoundError, InvalidTokenError, MisconfiguredError, MissingTokenError, OriginNotAllowedError, RateLimitedError, ValidationError } from "../problems/errors.ts";
+import { EmbeddingDisabledError, HeatPumpNotFoundError, InvalidTokenError, MisconfiguredError, MissingTokenError, OriginNotAllowedError, RateLimitedError, ValidationError } from "../problems/errors.ts";
 import { problemResponses } from "../problems/openapi.ts";
 import { EMBED_TTL } from "./embed-token.ts";
 import { MAX_ORIGINS } from "./origins.ts";
@@ -42,12 +42,12 @@ export const createEmbedTokenRoute = createRoute({
   operationId: "createEmbedToken",
   tags: ["Embeds"],
   summary: "Exchange a partner token for a short-lived embed token",
-  description: "Scope `embeds:write`. Read-only, edge-signed (`/.well-known/jwks.json`), bound to org, user, heat pump and origins, ≤ 1 h.",
+  description: "Scopes `heat_pumps:read` + `embeds:write`. Read-only, edge-signed (`/.well-known/jwks.json`), bound to org, user, heat pump and origins, ≤ 1 h.",
   security: [{ bearerAuth: [...REQUIRED_SCOPES.createEmbedToken] }],
   request: { params: UserPathParams, body: { required: true, content: { "application/json": { schema: EmbedTokenRequestSchema } } } },
   responses: {
     200: { description: "The embed token.", content: { "application/json": { schema: EmbedTokenSchema } } },
-    ...problemResponses(ValidationError, ...authProblems, HeatPumpNotFoundError, ...upstreamProblems),
+    ...problemResponses(ValidationError, ...authProblems, HeatPumpNotFoundError, EmbeddingDisabledError, ...upstreamProblems),
   },
 });
 
@@ -67,7 +67,7 @@ export const embedHeatPumpsRoute = createRoute({
       content: { "application/json": { schema: z.object({ data: z.array(CompactHeatPumpSchema), meta: ListMetaSchema }).openapi("EmbedHeatPumps") } },
     },
     304: { description: "Not modified.", headers: CACHE_RESPONSE_HEADERS },
-    ...problemResponses(MissingTokenError, InvalidTokenError, OriginNotAllowedError, RateLimitedError, MisconfiguredError, ...upstreamProblems),
+    ...problemResponses(MissingTokenError, InvalidTokenError, OriginNotAllowedError, RateLimitedError, EmbeddingDisabledError, MisconfiguredError, ...upstreamProblems),
   },
 });
 

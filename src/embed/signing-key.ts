@@ -1,6 +1,6 @@
 import { importJWK, type CryptoKey, type JWK } from "jose";
 import type { EdgeConfig } from "../config/config.ts";
-import { MisconfiguredError } from "../problems/errors.ts";
+import { EmbeddingDisabledError, MisconfiguredError } from "../problems/errors.ts";
 
 /** The edge's own key for embed tokens: an Ed25519 or P-256 private JWK in the secret EMBED_SIGNING_KEY. */
 export interface EmbedSigningKey {
@@ -24,7 +24,7 @@ export function embedSigningKey(config: EdgeConfig): Promise<EmbedSigningKey> {
 }
 
 async function loadKey(secret: string | undefined): Promise<EmbedSigningKey> {
-  if (!secret) throw new MisconfiguredError("Embedding is not set up on this edge (EMBED_SIGNING_KEY is missing).");
+  if (!secret) throw new EmbeddingDisabledError("Embedding is not enabled on this edge.");
   let jwk: JWK;
   try {
     jwk = JSON.parse(secret) as JWK;

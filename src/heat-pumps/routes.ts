@@ -36,9 +36,9 @@ export const refreshHeatPumpsRoute = createRoute({
   tags: ["Heat pumps"],
   summary: "Revalidate a user's heat pumps with Podero now",
   description:
-    "Scope `heat_pumps:refresh`. Asks Podero now and updates the edge's cache for every reader, at most once per key per " +
+    "Scopes `heat_pumps:read` + `heat_pumps:refresh`. Asks Podero now and updates the edge's cache for every reader, at most once per key per " +
     "`CACHE_REFRESH_MIN_INTERVAL_SECONDS`; within that interval it answers from the cache with `meta.refreshed: false`. " +
-    "Answers the list like `listHeatPumps`. (`Cache-Control: no-cache` on a GET does the same with `heat_pumps:read`.)",
+    "Answers the list like `listHeatPumps`. (`Cache-Control: no-cache` on a GET does the same, from a token with both scopes.)",
   security: [{ bearerAuth: [...REQUIRED_SCOPES.refresh] }],
   request: { params: UserPathParams, query: ListQuery },
   responses: {

@@ -171,6 +171,15 @@ export class WebhookNotFoundError extends ProblemError {
   };
 }
 
+export class EmbeddingDisabledError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 404,
+    code: "embedding_disabled",
+    title: "Embedding not enabled",
+    description: "This edge has no embed signing key (`EMBED_SIGNING_KEY`): embed tokens, the card and the widget data are off.",
+  };
+}
+
 export class UpstreamUnavailableError extends ProblemError {
   static override readonly spec: ProblemSpec = {
     status: 503,
@@ -237,6 +246,7 @@ export const PROBLEM_CATALOGUE: readonly ProblemClass[] = [
   UserNotFoundError,
   HeatPumpNotFoundError,
   WebhookNotFoundError,
+  EmbeddingDisabledError,
   UpstreamUnavailableError,
   UpstreamError,
   UpstreamAuthError,

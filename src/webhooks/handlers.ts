@@ -82,10 +82,10 @@ export const updateWebhook: RouteHandler<typeof routes.updateWebhookRoute, AppEn
   const { org_id, webhook_id } = c.req.valid("param");
   const grant = org(c, org_id, REQUIRED_SCOPES.routeWebhookData);
   const body = c.req.valid("json");
-  await found(c, grant.orgId, webhook_id);
-  // Whoever repoints or changes it now answers for where its data goes.
-  const changes: Parameters<typeof store.updateSubscription>[3] = { issuer: grant.issuer };
-  if (body.url !== undefined) changes.url = receiver(c, body.url);
+  const current = await found(c, grant.orgId, webhook_id);
+  // Whoever changes it now answers for where its data goes, so the URL (new or kept) passes today's rules again:
+  // a change by another issuer never revives a receiver registered under rules or an issuer no longer in force.
+  const changes: Parameters<typeof store.updateSubscription>[3] = { issuer: grant.issuer, url: receiver(c, body.url ?? current.url) };
   if (body.events !== undefined) changes.events = JSON.stringify(body.events);
   if (body.user_ids !== undefined) changes.user_ids = body.user_ids === null ? null : JSON.stringify(body.user_ids);
   if (body.description !== undefined) changes.description = body.description;

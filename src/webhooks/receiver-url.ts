@@ -42,6 +42,9 @@ const IPV6: readonly Range[] = [
   ["64:ff9b:1::", 48, "local-use NAT64 address (64:ff9b:1::/48)"],
   ["100::", 64, "discard-only address (100::/64)"],
   ["2001::", 32, "Teredo address (2001::/32)"],
+  ["2001:2::", 48, "benchmarking address (2001:2::/48)"],
+  ["2001:10::", 28, "ORCHID address (2001:10::/28)"],
+  ["2001:20::", 28, "ORCHIDv2 address (2001:20::/28)"],
   ["2001:db8::", 32, "documentation address (2001:db8::/32)"],
   ["3fff::", 20, "documentation address (3fff::/20)"],
   ["fc00::", 7, "unique-local address (fc00::/7)"],
@@ -54,6 +57,11 @@ const LOCAL_SUFFIXES: readonly [string, string][] = [
   [".local", "mDNS .local name"],
   [".internal", "private-use .internal name"],
   [".home.arpa", "home network .home.arpa name"],
+  [".localdomain", "local .localdomain name"],
+  [".test", "reserved .test name"],
+  [".invalid", "reserved .invalid name"],
+  [".onion", "Tor .onion name"],
+  [".arpa", "reverse-lookup .arpa name"],
 ];
 
 function ipv4Bytes(text: string): number[] | null {

@@ -31,6 +31,13 @@ const refused: string[] = [
   "https://240.0.0.1/",
   "https://255.255.255.255/",
   // IPv6, including every form that embeds an IPv4 address.
+  "https://[2001:2::1]/",
+  "https://[2001:10::1]/",
+  "https://hooks.localdomain/",
+  "https://hooks.test/",
+  "https://hooks.invalid/",
+  "https://hidden.onion/",
+  "https://1.0.0.127.in-addr.arpa/",
   "https://[::]/",
   "https://[::1]/",
   "https://[0:0:0:0:0:0:0:1]/",
@@ -99,7 +106,10 @@ const accepted: [string, string][] = [
 
 describe("checkReceiverUrl", () => {
   it.each(refused)("refuses %s", (input) => {
-    expect(checkReceiverUrl(input, false)).toHaveProperty("error");
+    const result = checkReceiverUrl(input, false);
+    expect(result).toHaveProperty("error");
+    // Refused for what it points at, not because the parser gave up on it.
+    expect("error" in result && result.error).toMatch(/^https?:/.test(input) ? /not allowed$|must be https/ : /not a URL|must be https/);
   });
 
   it.each(accepted)("accepts %s", (input, url) => {

@@ -107,6 +107,17 @@ describe("edge cache", () => {
     expect(stored.failedStatus).toBe(503);
   });
 
+  it("marks the copy stale after any failed background revalidation: an unreadable body too, once in KV", async () => {
+    const ids = newIds();
+    const jwt = await token(ids);
+    await seed(ids, [heatPump({}, "swr-bad-body")], 60);
+    await scenario(ids.userId, { queue: Array.from({ length: 10 }, () => ({ body: "<html>maintenance</html>" })) });
+    await get(ids, jwt);
+    const later = await until(() => get(ids, jwt), (answer) => answer.body!.meta.stale);
+    expect(later.status).toMatch(/; hit; fwd=stale; fwd-status=\d+; ttl=-6\d; detail=stale-while-revalidate$/);
+    expect(((await env.CACHE.get(cacheKey(grant(ids)), "json")) as { failedAt?: number }).failedAt).toBeGreaterThan(0);
+  });
+
   it("serves the stored copy, marked stale, when Podero fails (stale-if-error)", async () => {
     const ids = newIds();
     await seed(ids, [heatPump({}, "kept")], 3600); // past the revalidate window, within a day

@@ -38,7 +38,7 @@ describe("GET /embed/heat-pumps (the card)", () => {
 
   it("renders upstream strings that name Object.prototype members as plain text (they crashed the card)", async () => {
     const ids = newIds();
-    const hostile = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"];
+    const hostile = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "expired"];
     await scenario(ids.userId, {
       items: hostile.map((name, index) => heatPump({ operational_mode: name, current_mode: hostile[(index + 1) % hostile.length], optimization_active: true }, `proto-${index}`)),
     });
@@ -47,6 +47,8 @@ describe("GET /embed/heat-pumps (the card)", () => {
     expect(response.status, await response.clone().text()).toBe(200);
     const html = await response.text();
     for (const label of ["constructor", "tostring", "hasownproperty", "valueof"]) expect(html.toLowerCase()).toContain(label);
+    // An upstream mode named like one of the card's own texts is shown as itself, not as that text.
+    expect(html.split("This status card has expired")).toHaveLength(2); // once: the script's own notice, not an activity
     expect(html).not.toMatch(/\[object Object\]|native code/);
     for (const path of [`/v1/embed/heat-pumps?token=${encodeURIComponent(embed)}`, `/v1/orgs/${ids.orgId}/users/${ids.userId}/heat-pumps`]) {
       const data = await api(path, path.startsWith("/v1/orgs") ? { token: await partnerToken(ids) } : {});

@@ -1,7 +1,11 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
+import worker from "../../src/index.ts";
+import { ISSUERS } from "../support/bindings.ts";
 import { signEmbedToken } from "../support/embed-tokens.ts";
 import { api, exchangeEmbedToken, listPath, newIds, problem, scenario, token, type Ids } from "./helpers.ts";
 
@@ -153,5 +157,32 @@ describe("GET /.well-known/jwks.json", () => {
     const ids = newIds();
     const { payload } = await jwtVerify(await embedToken(ids), createLocalJWKSet(jwks), { audience: "heat-pump-edge:embed", issuer: "heat-pump-edge" });
     expect(payload.user_id).toBe(ids.userId);
+  });
+});
+
+describe("embed tokens follow PARTNER_ISSUERS in force now", () => {
+  const fetchWith = (settings: Record<string, unknown>, path: string) =>
+    worker.fetch(new Request(`https://edge.example${path}`), { ...env, ...settings } as typeof env, createExecutionContext());
+
+  it("stop working once the issuer whose token made them is removed (widget data and card)", async () => {
+    const ids = newIds();
+    const embed = await embedToken(ids);
+    expect(decodeJwt(embed).partner_iss).toBe(ISSUERS.a);
+    const withoutA = JSON.stringify((JSON.parse(env.PARTNER_ISSUERS) as { issuer: string }[]).filter((entry) => entry.issuer !== ISSUERS.a));
+    const widgetPath = `/v1/embed/heat-pumps?token=${encodeURIComponent(embed)}`;
+    expect((await fetchWith({}, widgetPath)).status).toBe(200);
+    const refused = await fetchWith({ PARTNER_ISSUERS: withoutA }, widgetPath);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { detail: string }).detail).toMatch(/may no longer act/);
+    expect((await fetchWith({ PARTNER_ISSUERS: withoutA }, `/embed/heat-pumps?token=${encodeURIComponent(embed)}`)).status).toBe(401);
+  });
+
+  it("without an embed signing key, embedding is off: a 404 embedding_disabled problem, never a 500", async () => {
+    const ids = newIds();
+    for (const path of ["/v1/embed/heat-pumps?token=x", "/embed/heat-pumps?token=x&part=cards", `/v1/embed/heat-pumps?token=${encodeURIComponent(await embedToken(ids))}`]) {
+      const response = await fetchWith({ EMBED_SIGNING_KEY: undefined }, path);
+      expect(response.status, path).toBe(404);
+      expect(((await response.json()) as { code: string }).code).toBe("embedding_disabled");
+    }
   });
 });

@@ -111,6 +111,17 @@ describe("GET /api/partners/v2.0/org/{org_id}/users/{user_id}/heat-pumps (Podero
     expect(body[0]!.owner).toEqual(HEALTHY.owner);
   });
 
+  it("leaves out fields Podero added that this version does not know, at every level, without owners:read", async () => {
+    const ids = newIds();
+    const drifted = { ...HEALTHY, owner_phone: "+49 170 5550123", device_model: { ...(HEALTHY.device_model as object), installer_mobile: "+43 660 5550199" }, actions: [{ code: "reauthenticate", description: null, resolution_url: null, contact: "erika@example.org" }] };
+    await scenario(ids.userId, { items: [drifted] });
+    const hidden = await (await api(compatPath(ids), { token: await token(ids) })).text();
+    expect(hidden).not.toMatch(/5550123|5550199|erika@example|owner_phone|installer_mobile/);
+    expect(hidden).toContain("reauthenticate");
+    const shown = await (await api(compatPath(ids), { token: await token(ids, { claims: { scope: "heat_pumps:read owners:read" } }) })).text();
+    for (const value of ["5550123", "5550199", "erika@example.org"]) expect(shown).toContain(value);
+  });
+
   it("has the same auth", async () => {
     const ids = newIds();
     await problem(await api(compatPath(ids)), 401, "missing_token");

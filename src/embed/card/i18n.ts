@@ -25,11 +25,6 @@ export const LABELS: Record<Lang, Record<string, string>> = {
     empty: "No heat pumps to show.",
     expired: "This status card has expired. Reload the page to see current data.",
     unavailable: "Heat pump data is temporarily unavailable. Showing the last known values.",
-    heating: "Heating",
-    hot_water: "Hot water",
-    pool_heating: "Pool heating",
-    standby: "Standby",
-    off: "Off",
   },
   de: {
     title: "Wärmepumpen-Status",
@@ -53,12 +48,16 @@ export const LABELS: Record<Lang, Record<string, string>> = {
     empty: "Keine Wärmepumpen vorhanden.",
     expired: "Diese Statuskarte ist abgelaufen. Laden Sie die Seite neu, um aktuelle Daten zu sehen.",
     unavailable: "Die Wärmepumpendaten sind vorübergehend nicht verfügbar. Angezeigt werden die zuletzt bekannten Werte.",
-    heating: "Heizen",
-    hot_water: "Warmwasser",
-    pool_heating: "Poolheizung",
-    standby: "Bereitschaft",
-    off: "Aus",
   },
+};
+
+/**
+ * What the device does now (`activity.operational_mode`), by language. Its own table: the key comes from Podero,
+ * so it must never reach the card's own texts (an upstream mode named "expired" is not the expired notice).
+ */
+export const ACTIVITY_LABELS: Record<Lang, Record<string, string>> = {
+  en: { heating: "Heating", hot_water: "Hot water", pool_heating: "Pool heating", standby: "Standby", off: "Off" },
+  de: { heating: "Heizen", hot_water: "Warmwasser", pool_heating: "Poolheizung", standby: "Bereitschaft", off: "Aus" },
 };
 
 export function langOf(value: string | undefined, acceptLanguage: string | undefined): Lang {

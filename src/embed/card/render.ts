@@ -1,6 +1,6 @@
 import type { CompactHeatPump } from "../../heat-pumps/schemas.ts";
 import { own } from "../../util/own.ts";
-import { LABELS, type Lang } from "./i18n.ts";
+import { ACTIVITY_LABELS, LABELS, type Lang } from "./i18n.ts";
 
 // The status card, rendered on the server from the compact view: semantic markup a screen reader can read,
 // every value escaped (labels come from the manufacturer's cloud), no personal data and no URLs from upstream.
@@ -35,7 +35,7 @@ export function ago(lang: Lang, iso: string | null, now: number): string {
 function card(heatPump: CompactHeatPump, index: number, lang: Lang, now: number, stale: boolean): string {
   const t = LABELS[lang];
   const id = `hp-${index}`;
-  const activity = heatPump.activity ? (own(t, heatPump.activity) ?? heatPump.activity.replaceAll("_", " ")) : null;
+  const activity = heatPump.activity ? (own(ACTIVITY_LABELS[lang], heatPump.activity) ?? heatPump.activity.replaceAll("_", " ")) : null;
   const mode = heatPump.optimising ? `${t.optimising} · ${heatPump.mode_label}` : t.notOptimising!;
   const row = (label: string, value: string) => `<div><dt>${escapeHtml(label)}</dt><dd>${value}</dd></div>`;
   const indoor = `${escapeHtml(number(lang, heatPump.indoor_actual_c, "°C"))}${heatPump.indoor_target_c === null ? "" : ` <small>(${escapeHtml(t.target!)} ${escapeHtml(number(lang, heatPump.indoor_target_c, "°C"))})</small>`}`;

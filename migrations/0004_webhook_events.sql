@@ -12,3 +12,6 @@ CREATE TABLE webhook_events (
 CREATE INDEX webhook_events_window ON webhook_events (subscription_id, created_at);
 CREATE INDEX webhook_events_age ON webhook_events (created_at);
 CREATE INDEX webhook_deliveries_event ON webhook_deliveries (subscription_id, event_id, created_at);
+CREATE INDEX webhook_deliveries_age ON webhook_deliveries (created_at);
+-- Replays of one subscription at most once a minute.
+ALTER TABLE webhook_subscriptions ADD COLUMN last_replay_at INTEGER;

@@ -122,6 +122,7 @@ export function buildApp() {
   app.openapi(webhookRoutes.deleteWebhookRoute, webhooks.deleteWebhook);
   app.openapi(webhookRoutes.rotateWebhookSecretRoute, webhooks.rotateWebhookSecret);
   app.openapi(webhookRoutes.testWebhookRoute, webhooks.testWebhook);
+  app.openapi(webhookRoutes.replayWebhookRoute, webhooks.replayWebhookEvents);
   app.openapi(webhookRoutes.listDeliveriesRoute, webhooks.listDeliveries);
   app.openapi(webhookRoutes.putWatchRoute, webhooks.putWatch);
   app.openapi(webhookRoutes.deleteWatchRoute, webhooks.deleteWatch);

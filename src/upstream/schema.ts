@@ -1,4 +1,6 @@
-import { z } from "zod";
+// zod as @hono/zod-openapi extends it: these schemas are also documented (the Podero-compatible route), and a
+// schema made before that extension ran (the webhook worker loads this module first) would lack `.openapi`.
+import { z } from "@hono/zod-openapi";
 
 /**
  * Podero's heat pump as the edge accepts it (GET …/users/{user_id}/heat-pumps, see shared/upstream).

@@ -4,7 +4,9 @@ import type { AppEnv } from "../app-env.ts";
 import { authorize, authorizeOrganisation } from "../auth/authorize.ts";
 import { REQUIRED_SCOPES } from "../auth/principal.ts";
 import { configFor } from "../config/config.ts";
-import { MisconfiguredError, ValidationError, WebhookNotFoundError } from "../problems/errors.ts";
+import { MisconfiguredError, RateLimitedError, ValidationError, WebhookNotFoundError } from "../problems/errors.ts";
+import { batchesBySize } from "./batches.ts";
+import type { DeliverMessage } from "./messages.ts";
 import { checkReceiverUrl } from "./receiver-url.ts";
 import type * as routes from "./routes.ts";
 import { sealSecret } from "./secret-box.ts";
@@ -162,6 +164,27 @@ export const testWebhook: RouteHandler<typeof routes.testWebhookRoute, AppEnv> =
   const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: { webhook_id } });
   await c.env.WEBHOOK_QUEUE.send({ kind: "deliver", org_id: grant.orgId, subscription_id: webhook_id, event_id: eventId, event_type: "webhook.test", payload, attempt: 1 });
   return c.json({ event_id: eventId }, 202, NO_STORE);
+};
+
+const REPLAY_INTERVAL_S = 60;
+const REPLAY_MAX_EVENTS = 1000;
+
+export const replayWebhookEvents: RouteHandler<typeof routes.replayWebhookRoute, AppEnv> = async (c) => {
+  const { org_id, webhook_id } = c.req.valid("param");
+  const grant = org(c, org_id, REQUIRED_SCOPES.routeWebhookData);
+  const body = c.req.valid("json");
+  await found(c, grant.orgId, webhook_id);
+  const queue = c.env.WEBHOOK_QUEUE;
+  if (!queue) throw new MisconfiguredError("Webhooks are not set up on this edge (no WEBHOOK_QUEUE binding).");
+  if (!(await store.claimReplay(db(c), grant.orgId, webhook_id, Math.floor(Date.now() / 1000), REPLAY_INTERVAL_S))) {
+    throw new RateLimitedError(`One replay per subscription every ${REPLAY_INTERVAL_S} s.`, { headers: { "retry-after": String(REPLAY_INTERVAL_S) } });
+  }
+  const window = { since: new Date(body.since).toISOString(), until: new Date(body.until ?? Date.now()).toISOString(), onlyFailed: body.only_failed ?? false, limit: REPLAY_MAX_EVENTS };
+  const events = await store.eventsToReplay(db(c), grant.orgId, webhook_id, window);
+  // Each with its original id and body: receivers that saw it already recognise it.
+  const messages = events.map((event): DeliverMessage => ({ kind: "deliver", org_id: grant.orgId, subscription_id: webhook_id, event_id: event.event_id, event_type: event.event_type, payload: event.payload, attempt: 1 }));
+  for (const batch of batchesBySize(messages)) await queue.sendBatch(batch.map((message) => ({ body: message })));
+  return c.json({ replayed: messages.length }, 202, NO_STORE);
 };
 
 export const listDeliveries: RouteHandler<typeof routes.listDeliveriesRoute, AppEnv> = async (c) => {

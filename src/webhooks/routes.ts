@@ -2,7 +2,7 @@ import { REQUIRED_SCOPES } from "../auth/principal.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { OrgId, UserPathParams } from "../heat-pumps/params.ts";
 import { authProblems } from "../openapi/common-responses.ts";
-import { ValidationError, WebhookNotFoundError } from "../problems/errors.ts";
+import { RateLimitedError, ValidationError, WebhookNotFoundError } from "../problems/errors.ts";
 import { problemResponses } from "../problems/openapi.ts";
 import { EVENT_TYPES } from "./store.ts";
 
@@ -154,6 +154,26 @@ export const testWebhookRoute = createRoute({
   summary: "Send a webhook.test event now",
   request: { params: WebhookParams },
   responses: { 202: json(z.object({ event_id: z.string() }), "Queued; see the deliveries."), ...problems(WebhookNotFoundError) },
+});
+
+export const replayWebhookRoute = createRoute({
+  ...routesData,
+  method: "post",
+  path: "/v1/orgs/{org_id}/webhooks/{webhook_id}/replay",
+  operationId: "replayWebhookEvents",
+  summary: "Deliver this subscription's past events again",
+  description:
+    "Re-delivers the events queued for this subscription in `[since, until)` (kept `WEBHOOK_RETENTION_DAYS`), oldest first, each with its " +
+    "original `webhook-id` and body (new timestamp and signature), at most 1,000 per call; `only_failed`: those never delivered. " +
+    "Once a minute per subscription.",
+  request: {
+    params: WebhookParams,
+    body: {
+      required: true,
+      content: { "application/json": { schema: z.object({ since: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }).optional(), only_failed: z.boolean().optional() }) } },
+    },
+  },
+  responses: { 202: json(z.object({ replayed: z.number().int() }), "Queued; see the deliveries."), ...problems(WebhookNotFoundError, RateLimitedError) },
 });
 
 export const listDeliveriesRoute = createRoute({

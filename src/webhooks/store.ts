@@ -206,3 +206,34 @@ export async function markDeadLettered(db: D1Database, orgId: string, id: string
     .bind(orgId, id, disableAfter)
     .run();
 }
+
+/** Claims this minute's replay of a subscription; false when one ran less than `intervalS` ago. */
+export async function claimReplay(db: D1Database, orgId: string, id: string, nowS: number, intervalS: number): Promise<boolean> {
+  const result = await db
+    .prepare("UPDATE webhook_subscriptions SET last_replay_at = ?3 WHERE org_id = ?1 AND id = ?2 AND (last_replay_at IS NULL OR last_replay_at <= ?3 - ?4)")
+    .bind(orgId, id, nowS, intervalS)
+    .run();
+  return result.meta.changes > 0;
+}
+
+/** A subscription's kept events in `[since, until)`, oldest first; `onlyFailed`: those with no delivered attempt. */
+export async function eventsToReplay(db: D1Database, orgId: string, subscriptionId: string, window: { since: string; until: string; onlyFailed: boolean; limit: number }): Promise<EventRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT e.* FROM webhook_events e WHERE e.org_id = ?1 AND e.subscription_id = ?2 AND e.created_at >= ?3 AND e.created_at < ?4
+       AND (?5 = 0 OR NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.subscription_id = e.subscription_id AND d.event_id = e.event_id AND d.outcome = 'delivered'))
+       ORDER BY e.created_at, e.event_id LIMIT ?6`,
+    )
+    .bind(orgId, subscriptionId, window.since, window.until, window.onlyFailed ? 1 : 0, window.limit)
+    .all<EventRow>();
+  return results;
+}
+
+/** Forgets events and delivery attempts older than `before` (ISO 8601): the retention the cron keeps. */
+export async function purgeBefore(db: D1Database, before: string): Promise<{ events: number; deliveries: number }> {
+  const [events, deliveries] = await db.batch([
+    db.prepare("DELETE FROM webhook_events WHERE created_at < ?1").bind(before),
+    db.prepare("DELETE FROM webhook_deliveries WHERE created_at < ?1").bind(before),
+  ]);
+  return { events: events!.meta.changes, deliveries: deliveries!.meta.changes };
+}

@@ -1,6 +1,7 @@
 import { configFor } from "../config/config.ts";
 import { checkUser } from "./check.ts";
 import { deliver } from "./deliver.ts";
+import { purgeBefore } from "./store.ts";
 import type { CheckMessage, DeliverMessage, WebhookMessage } from "./messages.ts";
 
 /** The webhook worker's bindings (wrangler.webhooks.toml); shares D1 and KV with the API worker. */
@@ -10,11 +11,18 @@ export interface WebhooksEnv {
   WEBHOOK_QUEUE: Queue<WebhookMessage>;
   WEBHOOK_DEAD_LETTERS: Queue<DeliverMessage>;
   WEBHOOK_POLL_SECONDS: string;
+  /** Days events are kept for replay (and delivery attempts for the log); default 30. */
+  WEBHOOK_RETENTION_DAYS?: string;
   WEBHOOK_SECRETS_KEY?: string;
   [setting: string]: unknown;
 }
 
 const MAX_CHECKS_PER_RUN = 1000;
+
+function retentionDays(env: WebhooksEnv): number {
+  const days = Number(env.WEBHOOK_RETENTION_DAYS);
+  return Number.isInteger(days) && days >= 1 && days <= 365 ? days : 30;
+}
 
 function pollSeconds(env: WebhooksEnv): number {
   return Math.max(60, Number(env.WEBHOOK_POLL_SECONDS) || 120);
@@ -41,7 +49,8 @@ export default {
       await env.WEBHOOK_QUEUE.sendBatch(page.map((watch) => ({ body: { kind: "check", org_id: watch.org_id, user_id: watch.user_id, issuer: watch.issuer } satisfies CheckMessage })));
       await env.DB.batch(page.map((watch) => env.DB.prepare("UPDATE watches SET last_checked_at = ?3 WHERE org_id = ?1 AND user_id = ?2").bind(watch.org_id, watch.user_id, now)));
     }
-    console.log(JSON.stringify({ level: "info", message: "webhook poll", due: results.length }));
+    const purged = await purgeBefore(env.DB, new Date(Date.now() - retentionDays(env) * 86400_000).toISOString());
+    console.log(JSON.stringify({ level: "info", message: "webhook poll", due: results.length, purged }));
   },
 
   /** Checks and deliveries. A message that throws is retried by the queue, then dead-lettered: nothing is dropped unrecorded. */

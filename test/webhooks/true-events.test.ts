@@ -1,0 +1,173 @@
+// The API worker first: it extends zod for OpenAPI before any schema module of the webhook worker is evaluated.
+import apiWorker from "../../src/index.ts";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { heatPump } from "../../dev/fake-podero/fixtures.ts";
+import { ISSUERS } from "../support/bindings.ts";
+import { check, E, FAKE, pause, received, setItems, subscribe, until } from "./helpers.ts";
+
+// Events partners can act on, end to end in workerd: true (no deletion from an unreadable item), one id per change
+// (a re-run repeats it), retries that end, cancellation, replay with the original ids, and fan-out within Queues' limits.
+
+const rows = async <T>(sql: string, ...values: unknown[]) => (await E.DB.prepare(sql).bind(...values).all<T>()).results;
+
+async function partnerCall(orgId: string, path: string, init: RequestInit = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = { iss: ISSUERS.a, aud: "heat-pump-edge", sub: "partner-app", iat: now, exp: now + 300, org_id: orgId, scope: "heat_pumps:read webhooks:manage" };
+  const { token } = (await (await fetch(`${FAKE}/__idp/partner-a/sign`, { method: "POST", body: JSON.stringify({ payload }) })).json()) as { token: string };
+  const ctx = createExecutionContext();
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${token}`);
+  const response = await apiWorker.fetch(new Request(`https://edge.example${path}`, { ...init, headers }), E as never, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+describe("events are true", () => {
+  it("an item Podero sends that the edge cannot read is not deleted, and nothing is said of it until it reads again", async () => {
+    const orgId = crypto.randomUUID();
+    const userId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    await subscribe(orgId, receiver);
+    const [a, b] = [heatPump({}, `drift-a-${userId}`), heatPump({}, `drift-b-${userId}`)];
+    await setItems(userId, [a, b]);
+    await check(orgId, userId); // baseline
+    await setItems(userId, [a, { ...b, device_model: "not an object" }]); // b drifted: unreadable, id still readable
+    await pause(1100);
+    await check(orgId, userId);
+    await setItems(userId, [a, { id: 42 }]); // an unreadable item without a readable id
+    await pause(1100);
+    await check(orgId, userId);
+    await setItems(userId, [a, b]); // b reads again, unchanged
+    await pause(1100);
+    await check(orgId, userId);
+    await pause(500);
+    expect(await received(receiver)).toEqual([]);
+    const snapshot = await E.DB.prepare("SELECT heat_pumps FROM snapshots WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first<{ heat_pumps: string }>();
+    expect((JSON.parse(snapshot!.heat_pumps) as { id: string }[]).map((hp) => hp.id).sort()).toEqual([a.id, b.id].sort());
+  });
+
+  it("a check that runs again from the same snapshot (a crash before it moved) repeats the same webhook-id", async () => {
+    const orgId = crypto.randomUUID();
+    const userId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    await subscribe(orgId, receiver);
+    const pump = heatPump({}, `rerun-${userId}`);
+    await setItems(userId, [pump]);
+    await check(orgId, userId);
+    const before = await E.DB.prepare("SELECT heat_pumps, taken_at FROM snapshots WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first<{ heat_pumps: string; taken_at: string }>();
+    await setItems(userId, [{ ...pump, connection_status: "error" }]);
+    await pause(1100);
+    await check(orgId, userId);
+    // As if the first run had crashed after queueing: the snapshot is where it was, the check runs again.
+    await E.DB.prepare("UPDATE snapshots SET heat_pumps = ?3, taken_at = ?4 WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId, before!.heat_pumps, before!.taken_at).run();
+    await pause(1100);
+    await check(orgId, userId);
+    const deliveries = await until(() => received(receiver), (list) => list.length >= 2);
+    expect(deliveries).toHaveLength(2);
+    expect(deliveries[1]!.headers["webhook-id"]).toBe(deliveries[0]!.headers["webhook-id"]);
+    const [first, second] = deliveries.map((delivery) => JSON.parse(delivery.body) as { type: string; data: { heat_pump_id: string; current: string } });
+    expect(second).toMatchObject({ type: first!.type, data: { heat_pump_id: first!.data.heat_pump_id, current: first!.data.current } });
+  });
+
+  it("tells a new action once, as heat_pump.action_required with its resolution URL", async () => {
+    const orgId = crypto.randomUUID();
+    const userId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    await subscribe(orgId, receiver, { events: ["heat_pump.action_required"] });
+    const pump = heatPump({}, `action-${userId}`);
+    await setItems(userId, [pump]);
+    await check(orgId, userId);
+    const reauth = { code: "reauthenticate", description: "Log in again", resolution_url: "https://auth.example/re" };
+    await setItems(userId, [{ ...pump, actions: [reauth] }]);
+    await pause(1100);
+    await check(orgId, userId);
+    const [delivery] = await until(() => received(receiver), (list) => list.length >= 1);
+    expect(JSON.parse(delivery!.body)).toMatchObject({ type: "heat_pump.action_required", data: { heat_pump_id: pump.id, actions: [reauth] } });
+  });
+
+  it("fans one event out to 150 subscriptions in batches within Queues' size and count limits", { timeout: 60_000 }, async () => {
+    const orgId = crypto.randomUUID();
+    const userId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    for (let i = 0; i < 150; i++) await subscribe(orgId, receiver);
+    // About 3 KB of payload each: 100 of them would be over a batch's 256 KB.
+    const pump = heatPump({ comment: "x".repeat(2000) }, `fan-${userId}`);
+    await setItems(userId, [pump]);
+    await check(orgId, userId);
+    await setItems(userId, [{ ...pump, connection_status: "error" }]);
+    await pause(1100);
+    await check(orgId, userId);
+    const deliveries = await until(() => received(receiver), (list) => list.length >= 150, 45_000);
+    expect(deliveries).toHaveLength(150);
+    expect(new Set(deliveries.map((delivery) => delivery.headers["webhook-id"])).size).toBe(1);
+  });
+});
+
+describe("retries end", () => {
+  it("caps a receiver's huge Retry-After at 24 h", async () => {
+    const orgId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    const { id } = await subscribe(orgId, receiver);
+    await fetch(`${FAKE}/__receiver/${receiver}`, { method: "PUT", body: JSON.stringify({ statuses: [{ status: 503, headers: { "retry-after": "999999999999" } }] }) });
+    const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: {} });
+    await (E.WEBHOOK_QUEUE as Queue<unknown>).send({ kind: "deliver", org_id: orgId, subscription_id: id, event_id: "msg_retry_after", event_type: "webhook.test", payload, attempt: 1 });
+    const [attempt] = await until(
+      () => rows<{ next_retry_at: string; outcome: string }>("SELECT next_retry_at, outcome FROM webhook_deliveries WHERE subscription_id = ?1", id),
+      (list) => list.length >= 1,
+    );
+    expect(attempt!.outcome).toBe("retrying");
+    const wait = Date.parse(attempt!.next_retry_at) - Date.now();
+    expect(wait).toBeGreaterThan(23 * 3600_000);
+    expect(wait).toBeLessThanOrEqual(24 * 3600_000);
+  });
+
+  it("cancels the pending retry of a subscription deleted meanwhile: logged, never sent", async () => {
+    const orgId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    const { id } = await subscribe(orgId, receiver);
+    await fetch(`${FAKE}/__receiver/${receiver}`, { method: "PUT", body: JSON.stringify({ statuses: [500] }) });
+    const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: {} });
+    await (E.WEBHOOK_QUEUE as Queue<unknown>).send({ kind: "deliver", org_id: orgId, subscription_id: id, event_id: "msg_cancel", event_type: "webhook.test", payload, attempt: 1 });
+    await until(() => received(receiver), (list) => list.length >= 1);
+    expect((await partnerCall(orgId, `/v1/orgs/${orgId}/webhooks/${id}`, { method: "DELETE" })).status).toBe(204);
+    // The retry is due 5 s (± 10 %) after the first attempt: observe its outcome in the log, not a fixed wait.
+    const log = await until(() => rows<{ attempt: number; outcome: string }>("SELECT attempt, outcome FROM webhook_deliveries WHERE subscription_id = ?1 ORDER BY attempt", id), (list) => list.length >= 2, 20_000);
+    expect(log).toEqual([{ attempt: 1, outcome: "retrying" }, { attempt: 2, outcome: "cancelled" }]);
+    expect(await received(receiver)).toHaveLength(1);
+  });
+});
+
+describe("replay", () => {
+  it("re-delivers a subscription's events with their original ids, only the failed ones when asked, once a minute", async () => {
+    const orgId = crypto.randomUUID();
+    const userId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    const { id } = await subscribe(orgId, receiver);
+    const pump = heatPump({}, `replay-${userId}`);
+    await setItems(userId, [pump]);
+    const since = new Date(Date.now() - 60_000).toISOString();
+    await check(orgId, userId);
+    await setItems(userId, [{ ...pump, connection_status: "error" }]);
+    await pause(1100);
+    await check(orgId, userId);
+    const [original] = await until(() => received(receiver), (list) => list.length >= 1);
+
+    const replay = (body: unknown) => partnerCall(orgId, `/v1/orgs/${orgId}/webhooks/${id}/replay`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const answer = await replay({ since, only_failed: true });
+    expect(answer.status).toBe(202);
+    expect(await answer.json()).toEqual({ replayed: 0 }); // it was delivered
+    const limited = await replay({ since });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("60");
+
+    await E.DB.prepare("UPDATE webhook_subscriptions SET last_replay_at = last_replay_at - 120 WHERE id = ?1").bind(id).run();
+    const again = await replay({ since });
+    expect(await again.json()).toEqual({ replayed: 1 });
+    const both = await until(() => received(receiver), (list) => list.length >= 2);
+    expect(both[1]!.headers["webhook-id"]).toBe(original!.headers["webhook-id"]);
+    expect(both[1]!.body).toBe(original!.body);
+    const attempts = await until(() => rows<{ outcome: string }>("SELECT outcome FROM webhook_deliveries WHERE subscription_id = ?1", id), (list) => list.length >= 2);
+    expect(attempts.map((attempt) => attempt.outcome)).toEqual(["delivered", "delivered"]);
+  });
+});

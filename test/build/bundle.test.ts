@@ -46,6 +46,7 @@ describe("worker bundle", () => {
     expect([...new Set(importers.map((entry) => entry.imported))].sort()).toEqual([
       "src/vendor/zod-compile-unavailable.ts",
       "src/vendor/zod-from-json-schema-unavailable.ts",
+      "src/vendor/zod-json-schema-processors-unavailable.ts",
       "src/vendor/zod-locales-en.ts",
       "src/vendor/zod-to-json-schema-unavailable.ts",
     ]);

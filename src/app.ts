@@ -23,6 +23,7 @@ import { problemFor } from "./problems/from-error.ts";
 import { problemType, type ProblemError } from "./problems/problem-error.ts";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "./problems/problem-response.ts";
 import { requestLog } from "./observability/request-log.ts";
+import { DeliveryHeadersSchema, EVENT_SCHEMAS } from "./webhooks/event-schemas.ts";
 import * as webhooks from "./webhooks/handlers.ts";
 import * as webhookRoutes from "./webhooks/routes.ts";
 import { partnerRateLimit } from "./rate-limit/middleware.ts";
@@ -129,6 +130,21 @@ export function buildApp() {
   app.openapi(webhookRoutes.listWatchesRoute, webhooks.listWatches);
   app.openapi(upstreamCompatibleListRoute, listHeatPumpsPoderoCompatible);
 
+  // The events the webhook worker sends (OpenAPI 3.1 `webhooks`), from the schemas its payloads are held to.
+  for (const [type, schema] of Object.entries(EVENT_SCHEMAS)) {
+    app.openAPIRegistry.registerWebhook({
+      method: "post",
+      path: type,
+      operationId: type.replace(".", "_"),
+      tags: ["Webhooks"],
+      // The receiver's side: it authenticates the edge by the signature, not by a token.
+      security: [],
+      summary: type,
+      description: schema.description,
+      request: { headers: DeliveryHeadersSchema, body: { required: true, content: { "application/json": { schema } } } },
+      responses: { 204: { description: "2xx: delivered. 410: the subscription is disabled. Anything else: retried on the schedule." } },
+    });
+  }
   app.openAPIRegistry.registerComponent("securitySchemes", "embedToken", {
     type: "http",
     scheme: "bearer",

@@ -8,6 +8,8 @@ import { batchesBySize } from "../../src/webhooks/batches.ts";
 import { detectChanges, nextSnapshot, webhookPayload } from "../../src/webhooks/changes.ts";
 import { retryAfterSeconds } from "../../src/webhooks/deliver.ts";
 import { eventId } from "../../src/webhooks/event-id.ts";
+import { EVENT_SCHEMAS } from "../../src/webhooks/event-schemas.ts";
+import { EVENT_TYPES } from "../../src/webhooks/store.ts";
 import { checkReceiverUrl } from "../../src/webhooks/receiver-url.ts";
 import { afterAttempt, RETRY_DELAYS_S } from "../../src/webhooks/retry-schedule.ts";
 import { newWebhookSecret, signWebhook } from "../../src/webhooks/signature.ts";
@@ -226,5 +228,25 @@ describe("batchesBySize (Queues' limits)", () => {
     expect(batches.flat()).toEqual(large);
     for (const batch of batches) expect(new TextEncoder().encode(JSON.stringify(batch)).length).toBeLessThan(256_000);
     expect(() => batchesBySize([{ payload: "x".repeat(130_000) }])).toThrow(/limit/);
+  });
+});
+
+describe("event payloads match the documented schemas (the API document's webhooks)", () => {
+  it("every event detectChanges makes, and webhook.test, parses with its schema", () => {
+    const a = heatPump({}, "schema-a");
+    const b = heatPump({}, "schema-b");
+    const reauth = { code: "reauthenticate", description: null, resolution_url: "https://auth.example/re" };
+    const events = [
+      ...detectChanges(reshaped(a), reshaped({ ...a, connection_status: "error", actions: [reauth], dhw_temperature: 55 }, b)),
+      ...detectChanges(reshaped(b), reshaped()),
+    ];
+    expect(new Set(events.map((event) => event.type))).toEqual(new Set(["heat_pump.created", "heat_pump.deleted", "heat_pump.status_changed", "heat_pump.updated", "heat_pump.action_required"]));
+    for (const event of events) {
+      const payload = JSON.parse(webhookPayload(event, new Date(NOW))) as unknown;
+      const parsed = EVENT_SCHEMAS[event.type].strict().safeParse(payload);
+      expect(parsed.success, `${event.type}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+    }
+    expect(EVENT_SCHEMAS["webhook.test"].safeParse(JSON.parse(webhookPayload({ type: "webhook.test", data: { webhook_id: "wh_1" } }, new Date(NOW)))).success).toBe(true);
+    expect(Object.keys(EVENT_SCHEMAS).sort()).toEqual([...EVENT_TYPES, "webhook.test"].sort());
   });
 });

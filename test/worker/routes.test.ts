@@ -176,6 +176,11 @@ describe("service routes", () => {
     const list = doc.paths["/v1/orgs/{org_id}/users/{user_id}/heat-pumps"].get;
     expect(Object.keys(list.responses).sort()).toEqual(["200", "304", "400", "401", "403", "404", "429", "500", "502", "503", "504"]);
     expect(list.security).toEqual([{ bearerAuth: ["heat_pumps:read"] }]);
+    // The event catalogue: every event type the webhook worker sends, with its payload and the Standard Webhooks headers.
+    expect(Object.keys(doc.webhooks).sort()).toEqual(["heat_pump.action_required", "heat_pump.created", "heat_pump.deleted", "heat_pump.status_changed", "heat_pump.updated", "webhook.test"]);
+    const created = doc.webhooks["heat_pump.created"].post;
+    expect(created.parameters.map((parameter: { name: string; in: string }) => `${parameter.in}:${parameter.name}`).sort()).toEqual(["header:webhook-id", "header:webhook-signature", "header:webhook-timestamp"]);
+    expect(created.requestBody.content["application/json"].schema.properties.data.properties.heat_pump).toEqual({ $ref: "#/components/schemas/HeatPump" });
     // Each operation's security requirement names every scope it needs (README "Scopes").
     expect(doc.paths["/v1/orgs/{org_id}/users/{user_id}/heat-pumps/refresh"].post.security).toEqual([{ bearerAuth: ["heat_pumps:read", "heat_pumps:refresh"] }]);
     expect(doc.paths["/v1/orgs/{org_id}/users/{user_id}/embed-tokens"].post.security).toEqual([{ bearerAuth: ["heat_pumps:read", "embeds:write"] }]);

@@ -24,8 +24,8 @@ import { problemType, type ProblemError } from "./problems/problem-error.ts";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "./problems/problem-response.ts";
 import { requestLog } from "./observability/request-log.ts";
 import { DeliveryHeadersSchema, EVENT_SCHEMAS } from "./webhooks/event-schemas.ts";
-import * as webhooks from "./webhooks/handlers.ts";
-import * as webhookRoutes from "./webhooks/routes.ts";
+import * as webhooks from "./webhooks/api/handlers.ts";
+import * as webhookRoutes from "./webhooks/api/routes.ts";
 import { partnerRateLimit } from "./rate-limit/middleware.ts";
 
 const MAX_BODY_BYTES = 64 * 1024;

@@ -6,12 +6,12 @@ import type { HeatPump } from "../../src/heat-pumps/schemas.ts";
 import { parseHeatPumpList } from "../../src/upstream/parse-list.ts";
 import { batchesBySize } from "../../src/webhooks/batches.ts";
 import { detectChanges, nextSnapshot, webhookPayload } from "../../src/webhooks/changes.ts";
-import { retryAfterSeconds } from "../../src/webhooks/deliver.ts";
+import { retryAfterSeconds } from "../../src/webhooks/worker/deliver.ts";
 import { eventId } from "../../src/webhooks/event-id.ts";
 import { EVENT_SCHEMAS } from "../../src/webhooks/event-schemas.ts";
-import { EVENT_TYPES } from "../../src/webhooks/store.ts";
+import { EVENT_TYPES } from "../../src/webhooks/store/subscriptions.ts";
 import { checkReceiverUrl } from "../../src/webhooks/receiver-url.ts";
-import { afterAttempt, RETRY_DELAYS_S } from "../../src/webhooks/retry-schedule.ts";
+import { afterAttempt, RETRY_DELAYS_S } from "../../src/webhooks/worker/retry-schedule.ts";
 import { newWebhookSecret, signWebhook } from "../../src/webhooks/signature.ts";
 
 const NOW = Date.parse("2026-11-29T10:00:00Z");

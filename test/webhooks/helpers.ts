@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { env } from "cloudflare:workers";
 import { sealSecret } from "../../src/webhooks/secret-box.ts";
 import { newWebhookSecret } from "../../src/webhooks/signature.ts";
-import worker, { type WebhooksEnv } from "../../src/webhooks/worker.ts";
+import worker, { type WebhooksEnv } from "../../src/webhooks/worker/index.ts";
 import { ISSUERS } from "../support/bindings.ts";
 
 // Helpers of the webhook worker's tests: subscriptions and watches straight into D1, a check or a cron run as the

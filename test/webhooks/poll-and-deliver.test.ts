@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { sealSecret } from "../../src/webhooks/secret-box.ts";
 import { newWebhookSecret } from "../../src/webhooks/signature.ts";
-import worker, { type WebhooksEnv } from "../../src/webhooks/worker.ts";
+import worker, { type WebhooksEnv } from "../../src/webhooks/worker/index.ts";
 import { ISSUERS, LIMITED_ORG_ID } from "../support/bindings.ts";
 import { check, E, FAKE, pause, received, scheduledRun, setItems, subscribe, until, watch } from "./helpers.ts";
 

@@ -4,7 +4,7 @@ import { expect, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { sealSecret } from "../../src/webhooks/secret-box.ts";
 import { newWebhookSecret } from "../../src/webhooks/signature.ts";
-import worker, { type WebhooksEnv } from "../../src/webhooks/worker.ts";
+import worker, { type WebhooksEnv } from "../../src/webhooks/worker/index.ts";
 import { ISSUERS } from "../support/bindings.ts";
 
 // One scheduled run over many watched users: what it produces (checks, upstream calls, events, deliveries).

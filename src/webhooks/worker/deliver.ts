@@ -1,10 +1,11 @@
-import { issuerMayActFor } from "../auth/issuer-access.ts";
-import type { IssuerConfig } from "../config/config.ts";
+import { issuerMayActFor } from "../../auth/issuer-access.ts";
+import type { IssuerConfig } from "../../config/config.ts";
 import { afterAttempt, MAX_RETRY_DELAY_S } from "./retry-schedule.ts";
-import type { DeliverMessage } from "./messages.ts";
-import { openSecret } from "./secret-box.ts";
-import { signWebhook } from "./signature.ts";
-import { disableSubscription, findSubscription, logAttempt, markDeadLettered, markDelivered, type SubscriptionRow } from "./store.ts";
+import type { DeliverMessage } from "../messages.ts";
+import { openSecret } from "../secret-box.ts";
+import { signWebhook } from "../signature.ts";
+import { logAttempt } from "../store/events.ts";
+import { disableSubscription, findSubscription, markDeadLettered, markDelivered, type SubscriptionRow } from "../store/subscriptions.ts";
 
 const DELIVERY_TIMEOUT_MS = 15_000;
 /** Cloudflare Queues' longest delay. */

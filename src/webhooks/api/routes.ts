@@ -1,10 +1,10 @@
-import { REQUIRED_SCOPES } from "../auth/principal.ts";
+import { REQUIRED_SCOPES } from "../../auth/principal.ts";
 import { createRoute, z } from "@hono/zod-openapi";
-import { OrgId, UserPathParams } from "../heat-pumps/params.ts";
-import { authProblems } from "../openapi/common-responses.ts";
-import { RateLimitedError, ValidationError, WebhookNotFoundError } from "../problems/errors.ts";
-import { problemResponses } from "../problems/openapi.ts";
-import { EVENT_TYPES } from "./store.ts";
+import { OrgId, UserPathParams } from "../../heat-pumps/params.ts";
+import { authProblems } from "../../openapi/common-responses.ts";
+import { RateLimitedError, ValidationError, WebhookNotFoundError } from "../../problems/errors.ts";
+import { problemResponses } from "../../problems/openapi.ts";
+import { EVENT_TYPES } from "../store/subscriptions.ts";
 
 const WebhookId = z.string().regex(/^wh_[0-9a-f-]{36}$/, "not a webhook id").openapi({ param: { name: "webhook_id", in: "path" }, example: "wh_3c90c3cc-0d44-4b50-8888-8dd25736052a" });
 const OrgParams = z.object({ org_id: OrgId });

@@ -1,16 +1,18 @@
-import { authorize } from "../auth/authorize.ts";
-import { issuerMayActFor } from "../auth/issuer-access.ts";
-import { SCOPES } from "../auth/principal.ts";
-import { cachedSource } from "../cache/cached-source.ts";
-import type { EdgeConfig } from "../config/config.ts";
-import { reshapeHeatPump } from "../heat-pumps/reshape.ts";
-import type { HeatPump } from "../heat-pumps/schemas.ts";
-import type { HeatPumpList } from "../heat-pumps/source.ts";
-import { batchesBySize } from "./batches.ts";
-import { detectChanges, nextSnapshot, webhookPayload, type ChangeEvent, type Unreadable } from "./changes.ts";
-import { eventId } from "./event-id.ts";
-import type { CheckMessage, DeliverMessage } from "./messages.ts";
-import { activeSubscriptions, advanceSnapshot, readSnapshot, recordEvents, type EventRow, type SubscriptionRow } from "./store.ts";
+import { authorize } from "../../auth/authorize.ts";
+import { issuerMayActFor } from "../../auth/issuer-access.ts";
+import { SCOPES } from "../../auth/principal.ts";
+import { cachedSource } from "../../cache/cached-source.ts";
+import type { EdgeConfig } from "../../config/config.ts";
+import { reshapeHeatPump } from "../../heat-pumps/reshape.ts";
+import type { HeatPump } from "../../heat-pumps/schemas.ts";
+import type { HeatPumpList } from "../../heat-pumps/source.ts";
+import { batchesBySize } from "../batches.ts";
+import { detectChanges, nextSnapshot, webhookPayload, type ChangeEvent, type Unreadable } from "../changes.ts";
+import { eventId } from "../event-id.ts";
+import type { CheckMessage, DeliverMessage } from "../messages.ts";
+import { recordEvents, type EventRow } from "../store/events.ts";
+import { advanceSnapshot, readSnapshot } from "../store/snapshots.ts";
+import { activeSubscriptions, type SubscriptionRow } from "../store/subscriptions.ts";
 
 export interface CheckDeps {
   config: EdgeConfig;

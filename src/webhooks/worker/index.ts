@@ -1,8 +1,9 @@
-import { configFor } from "../config/config.ts";
+import { configFor } from "../../config/config.ts";
 import { checkUser } from "./check.ts";
 import { deliver } from "./deliver.ts";
-import { purgeBefore } from "./store.ts";
-import type { CheckMessage, DeliverMessage, WebhookMessage } from "./messages.ts";
+import { purgeBefore } from "../store/events.ts";
+import { dueWatches, markChecked } from "../store/watches.ts";
+import type { CheckMessage, DeliverMessage, WebhookMessage } from "../messages.ts";
 
 /** The webhook worker's bindings (wrangler.webhooks.toml); shares D1 and KV with the API worker. */
 export interface WebhooksEnv {
@@ -41,13 +42,11 @@ export default {
   /** Every minute: the watched users not checked for WEBHOOK_POLL_SECONDS, fanned out through the queue. */
   async scheduled(_controller, env, _ctx) {
     const now = Math.floor(Date.now() / 1000);
-    const { results } = await env.DB.prepare("SELECT org_id, user_id, issuer FROM watches WHERE last_checked_at IS NULL OR last_checked_at <= ?1 ORDER BY last_checked_at LIMIT ?2")
-      .bind(now - pollSeconds(env), MAX_CHECKS_PER_RUN)
-      .all<{ org_id: string; user_id: string; issuer: string | null }>();
+    const results = await dueWatches(env.DB, now - pollSeconds(env), MAX_CHECKS_PER_RUN);
     for (let start = 0; start < results.length; start += 100) {
       const page = results.slice(start, start + 100);
       await env.WEBHOOK_QUEUE.sendBatch(page.map((watch) => ({ body: { kind: "check", org_id: watch.org_id, user_id: watch.user_id, issuer: watch.issuer } satisfies CheckMessage })));
-      await env.DB.batch(page.map((watch) => env.DB.prepare("UPDATE watches SET last_checked_at = ?3 WHERE org_id = ?1 AND user_id = ?2").bind(watch.org_id, watch.user_id, now)));
+      await markChecked(env.DB, page, now);
     }
     const purged = await purgeBefore(env.DB, new Date(Date.now() - retentionDays(env) * 86400_000).toISOString());
     console.log(JSON.stringify({ level: "info", message: "webhook poll", due: results.length, purged }));

@@ -1,17 +1,19 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppEnv } from "../app-env.ts";
-import { authorize, authorizeOrganisation } from "../auth/authorize.ts";
-import { REQUIRED_SCOPES } from "../auth/principal.ts";
-import { configFor } from "../config/config.ts";
-import { MisconfiguredError, RateLimitedError, ValidationError, WebhookNotFoundError } from "../problems/errors.ts";
-import { batchesBySize } from "./batches.ts";
-import type { DeliverMessage } from "./messages.ts";
-import { checkReceiverUrl } from "./receiver-url.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { authorize, authorizeOrganisation } from "../../auth/authorize.ts";
+import { REQUIRED_SCOPES } from "../../auth/principal.ts";
+import { configFor } from "../../config/config.ts";
+import { MisconfiguredError, RateLimitedError, ValidationError, WebhookNotFoundError } from "../../problems/errors.ts";
+import { batchesBySize } from "../batches.ts";
+import type { DeliverMessage } from "../messages.ts";
+import { checkReceiverUrl } from "../receiver-url.ts";
 import type * as routes from "./routes.ts";
-import { sealSecret } from "./secret-box.ts";
-import { newWebhookSecret } from "./signature.ts";
-import * as store from "./store.ts";
+import { sealSecret } from "../secret-box.ts";
+import { newWebhookSecret } from "../signature.ts";
+import * as events from "../store/events.ts";
+import * as subscriptions from "../store/subscriptions.ts";
+import * as watches from "../store/watches.ts";
 
 const ROTATION_GRACE_S = 24 * 3600;
 const NO_STORE = { "cache-control": "no-store" };
@@ -34,8 +36,8 @@ function receiver(c: Context<AppEnv>, url: string): string {
   return checked.url;
 }
 
-async function found(c: Context<AppEnv>, orgId: string, id: string): Promise<store.SubscriptionRow> {
-  const row = await store.findSubscription(db(c), orgId, id);
+async function found(c: Context<AppEnv>, orgId: string, id: string): Promise<subscriptions.SubscriptionRow> {
+  const row = await subscriptions.findSubscription(db(c), orgId, id);
   if (!row) throw new WebhookNotFoundError("This organisation has no webhook subscription with this id.");
   return row;
 }
@@ -45,7 +47,7 @@ export const createWebhook: RouteHandler<typeof routes.createWebhookRoute, AppEn
   const body = c.req.valid("json");
   const secret = newWebhookSecret();
   const now = new Date().toISOString();
-  const row: store.SubscriptionRow = {
+  const row: subscriptions.SubscriptionRow = {
     id: `wh_${crypto.randomUUID()}`,
     org_id: grant.orgId,
     issuer: grant.issuer,
@@ -62,22 +64,22 @@ export const createWebhook: RouteHandler<typeof routes.createWebhookRoute, AppEn
     created_at: now,
     updated_at: now,
   };
-  await store.insertSubscription(db(c), row);
-  return c.json({ ...store.publicSubscription(row), secret }, 201, { ...NO_STORE, location: `/v1/orgs/${grant.orgId}/webhooks/${row.id}` });
+  await subscriptions.insertSubscription(db(c), row);
+  return c.json({ ...subscriptions.publicSubscription(row), secret }, 201, { ...NO_STORE, location: `/v1/orgs/${grant.orgId}/webhooks/${row.id}` });
 };
 
 export const listWebhooks: RouteHandler<typeof routes.listWebhooksRoute, AppEnv> = async (c) => {
   const grant = org(c, c.req.valid("param").org_id);
   const { limit, after } = c.req.valid("query");
-  const rows = await store.listSubscriptions(db(c), grant.orgId, limit + 1, after);
+  const rows = await subscriptions.listSubscriptions(db(c), grant.orgId, limit + 1, after);
   const page = rows.slice(0, limit);
-  return c.json({ data: page.map(store.publicSubscription), next: rows.length > limit ? page.at(-1)!.id : null }, 200, NO_STORE);
+  return c.json({ data: page.map(subscriptions.publicSubscription), next: rows.length > limit ? page.at(-1)!.id : null }, 200, NO_STORE);
 };
 
 export const getWebhook: RouteHandler<typeof routes.getWebhookRoute, AppEnv> = async (c) => {
   const { org_id, webhook_id } = c.req.valid("param");
   const grant = org(c, org_id);
-  return c.json(store.publicSubscription(await found(c, grant.orgId, webhook_id)), 200, NO_STORE);
+  return c.json(subscriptions.publicSubscription(await found(c, grant.orgId, webhook_id)), 200, NO_STORE);
 };
 
 export const updateWebhook: RouteHandler<typeof routes.updateWebhookRoute, AppEnv> = async (c) => {
@@ -87,7 +89,7 @@ export const updateWebhook: RouteHandler<typeof routes.updateWebhookRoute, AppEn
   const current = await found(c, grant.orgId, webhook_id);
   // Whoever changes it now answers for where its data goes, so the URL (new or kept) passes today's rules again:
   // a change by another issuer never revives a receiver registered under rules or an issuer no longer in force.
-  const changes: Parameters<typeof store.updateSubscription>[3] = { issuer: grant.issuer, url: receiver(c, body.url ?? current.url) };
+  const changes: Parameters<typeof subscriptions.updateSubscription>[3] = { issuer: grant.issuer, url: receiver(c, body.url ?? current.url) };
   if (body.events !== undefined) changes.events = JSON.stringify(body.events);
   if (body.user_ids !== undefined) changes.user_ids = body.user_ids === null ? null : JSON.stringify(body.user_ids);
   if (body.description !== undefined) changes.description = body.description;
@@ -97,14 +99,14 @@ export const updateWebhook: RouteHandler<typeof routes.updateWebhookRoute, AppEn
     changes.status = body.enabled ? "active" : "disabled";
     if (body.enabled) changes.consecutive_failures = 0;
   }
-  await store.updateSubscription(db(c), grant.orgId, webhook_id, changes, new Date().toISOString());
-  return c.json(store.publicSubscription(await found(c, grant.orgId, webhook_id)), 200, NO_STORE);
+  await subscriptions.updateSubscription(db(c), grant.orgId, webhook_id, changes, new Date().toISOString());
+  return c.json(subscriptions.publicSubscription(await found(c, grant.orgId, webhook_id)), 200, NO_STORE);
 };
 
 export const deleteWebhook: RouteHandler<typeof routes.deleteWebhookRoute, AppEnv> = async (c) => {
   const { org_id, webhook_id } = c.req.valid("param");
   const grant = org(c, org_id);
-  if (!(await store.deleteSubscription(db(c), grant.orgId, webhook_id))) throw new WebhookNotFoundError("This organisation has no webhook subscription with this id.");
+  if (!(await subscriptions.deleteSubscription(db(c), grant.orgId, webhook_id))) throw new WebhookNotFoundError("This organisation has no webhook subscription with this id.");
   return c.body(null, 204);
 };
 
@@ -115,7 +117,7 @@ export const rotateWebhookSecret: RouteHandler<typeof routes.rotateWebhookSecret
   const secret = newWebhookSecret();
   const until = Math.floor(Date.now() / 1000) + ROTATION_GRACE_S;
   // The current secret (still sealed) becomes the previous one for the grace period.
-  await store.updateSubscription(
+  await subscriptions.updateSubscription(
     db(c),
     grant.orgId,
     webhook_id,
@@ -123,27 +125,27 @@ export const rotateWebhookSecret: RouteHandler<typeof routes.rotateWebhookSecret
     new Date().toISOString(),
   );
   const updated = await found(c, grant.orgId, webhook_id);
-  return c.json({ ...store.publicSubscription(updated), secret, previous_secret_valid_until: new Date(until * 1000).toISOString() }, 200, NO_STORE);
+  return c.json({ ...subscriptions.publicSubscription(updated), secret, previous_secret_valid_until: new Date(until * 1000).toISOString() }, 200, NO_STORE);
 };
 
 export const putWatch: RouteHandler<typeof routes.putWatchRoute, AppEnv> = async (c) => {
   const params = c.req.valid("param");
   const grant = authorize(c.get("principal"), { orgId: params.org_id, userId: params.user_id }, REQUIRED_SCOPES.routeWebhookData);
-  const created = await store.putWatch(db(c), grant.orgId, grant.userId, grant.issuer, new Date().toISOString());
+  const created = await watches.putWatch(db(c), grant.orgId, grant.userId, grant.issuer, new Date().toISOString());
   return c.json({ user_id: grant.userId, watched: true as const, created }, 200, NO_STORE);
 };
 
 export const deleteWatch: RouteHandler<typeof routes.deleteWatchRoute, AppEnv> = async (c) => {
   const params = c.req.valid("param");
   const grant = authorize(c.get("principal"), { orgId: params.org_id, userId: params.user_id }, REQUIRED_SCOPES.manageWebhooks);
-  await store.deleteWatch(db(c), grant.orgId, grant.userId);
+  await watches.deleteWatch(db(c), grant.orgId, grant.userId);
   return c.body(null, 204);
 };
 
 export const listWatches: RouteHandler<typeof routes.listWatchesRoute, AppEnv> = async (c) => {
   const grant = org(c, c.req.valid("param").org_id);
   const { limit, after } = c.req.valid("query");
-  const rows = await store.listWatches(db(c), grant.orgId, limit + 1, after);
+  const rows = await watches.listWatches(db(c), grant.orgId, limit + 1, after);
   const page = rows.slice(0, limit);
   return c.json(
     {
@@ -176,13 +178,13 @@ export const replayWebhookEvents: RouteHandler<typeof routes.replayWebhookRoute,
   await found(c, grant.orgId, webhook_id);
   const queue = c.env.WEBHOOK_QUEUE;
   if (!queue) throw new MisconfiguredError("Webhooks are not set up on this edge (no WEBHOOK_QUEUE binding).");
-  if (!(await store.claimReplay(db(c), grant.orgId, webhook_id, Math.floor(Date.now() / 1000), REPLAY_INTERVAL_S))) {
+  if (!(await subscriptions.claimReplay(db(c), grant.orgId, webhook_id, Math.floor(Date.now() / 1000), REPLAY_INTERVAL_S))) {
     throw new RateLimitedError(`One replay per subscription every ${REPLAY_INTERVAL_S} s.`, { headers: { "retry-after": String(REPLAY_INTERVAL_S) } });
   }
   const window = { since: new Date(body.since).toISOString(), until: new Date(body.until ?? Date.now()).toISOString(), onlyFailed: body.only_failed ?? false, limit: REPLAY_MAX_EVENTS };
-  const events = await store.eventsToReplay(db(c), grant.orgId, webhook_id, window);
+  const kept = await events.eventsToReplay(db(c), grant.orgId, webhook_id, window);
   // Each with its original id and body: receivers that saw it already recognise it.
-  const messages = events.map((event): DeliverMessage => ({ kind: "deliver", org_id: grant.orgId, subscription_id: webhook_id, event_id: event.event_id, event_type: event.event_type, payload: event.payload, attempt: 1 }));
+  const messages = kept.map((event): DeliverMessage => ({ kind: "deliver", org_id: grant.orgId, subscription_id: webhook_id, event_id: event.event_id, event_type: event.event_type, payload: event.payload, attempt: 1 }));
   for (const batch of batchesBySize(messages)) await queue.sendBatch(batch.map((message) => ({ body: message })));
   return c.json({ replayed: messages.length }, 202, NO_STORE);
 };
@@ -192,14 +194,7 @@ export const listDeliveries: RouteHandler<typeof routes.listDeliveriesRoute, App
   const grant = org(c, org_id);
   await found(c, grant.orgId, webhook_id);
   const { limit, after } = c.req.valid("query");
-  // Newest first; `after` is the created_at|id of the last row seen.
-  const [afterAt, afterId] = (after ?? "").split("|");
-  const { results } = await db(c)
-    .prepare(
-      "SELECT id, event_id, event_type, attempt, response_status, duration_ms, next_retry_at, outcome, created_at FROM webhook_deliveries WHERE subscription_id = ?1 AND (?2 = '' OR created_at < ?2 OR (created_at = ?2 AND id < ?3)) ORDER BY created_at DESC, id DESC LIMIT ?4",
-    )
-    .bind(webhook_id, afterAt ?? "", afterId ?? "", limit + 1)
-    .all<{ id: string; event_id: string; event_type: string; attempt: number; response_status: number | null; duration_ms: number | null; next_retry_at: string | null; outcome: "delivered"; created_at: string }>();
+  const results = await events.listAttempts(db(c), webhook_id, limit + 1, after);
   const page = results.slice(0, limit);
   const last = page.at(-1);
   return c.json({ data: page, next: results.length > limit && last ? `${last.created_at}|${last.id}` : null }, 200, NO_STORE);

@@ -2,10 +2,20 @@
 // token issuer, and a ready-to-paste curl. The fake and the issuer run in this Node process, never in
 // the worker: a deployed worker cannot reach or trust them (and refuses plain-http issuers outside development).
 import { execFileSync } from "node:child_process";
-import { exportJWK, generateKeyPair } from "jose";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { DEV_ORG_ID, DEV_USER_ID } from "../dev/fake-podero/fixtures.ts";
 import { startFakePodero } from "../dev/fake-podero/server.ts";
 import { startWranglerDev } from "../dev/wrangler-dev.ts";
+import { newEmbedSigningKey, newWebhookSecretsKey } from "../dev/keys.ts";
+
+async function localKeys(path: string): Promise<{ embedSigningKey: string; webhookSecretsKey: string }> {
+  if (existsSync(path)) return JSON.parse(readFileSync(path, "utf8")) as { embedSigningKey: string; webhookSecretsKey: string };
+  const keys = { embedSigningKey: await newEmbedSigningKey(), webhookSecretsKey: newWebhookSecretsKey() };
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(keys), { mode: 0o600 });
+  return keys;
+}
 
 const port = Number(process.env.PORT ?? 8787);
 const fakePort = Number(process.env.FAKE_PODERO_PORT ?? 8788);
@@ -14,16 +24,15 @@ const issuer = `${fake.url}/__idp/dev`;
 // The development issuer acts for the development organisation only: every issuer names its organisations.
 const partnerIssuers = JSON.stringify([{ issuer, jwks_uri: `${issuer}/jwks.json`, orgs: [DEV_ORG_ID] }]);
 
-// A fresh embed-token key per run (deployed workers get theirs with `wrangler secret put EMBED_SIGNING_KEY`).
-const { privateKey } = await generateKeyPair("EdDSA", { extractable: true });
-const embedSigningKey = JSON.stringify({ ...(await exportJWK(privateKey)), kid: `dev-${Date.now()}` });
+// Local keys live with the local state (.wrangler/state): subscriptions sealed in an earlier run still open, and
+// embed tokens outlive a restart. Deployed workers get theirs with `npm run keys` and `wrangler secret put`.
+const { embedSigningKey, webhookSecretsKey } = await localKeys(".wrangler/state/dev-keys.json");
 
 // Webhook subscriptions live in the local D1: bring its schema up to date first.
 execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", ".wrangler/state"], {
   stdio: "ignore",
   env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
 });
-const webhookSecretsKey = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
 
 console.log(`fake Podero upstream and development issuer on ${fake.url}; starting wrangler dev …`);
 const worker = await startWranglerDev({

@@ -6,7 +6,8 @@ import type { IssuerConfig } from "../config/config.ts";
 // when a token names an unknown `kid`, and never more often than the cooldown: a flood of tokens with
 // made-up kids costs the issuer at most one request per cooldown.
 const JWKS_COOLDOWN_MS = 30_000;
-const JWKS_MAX_AGE_MS = 10 * 60_000;
+/** A key the issuer withdraws is trusted at most this long after (plus a remembered token's 60 s: README says two minutes). */
+const JWKS_MAX_AGE_MS = 60_000;
 const JWKS_TIMEOUT_MS = 3_000;
 
 const keySets = new WeakMap<IssuerConfig, JWTVerifyGetKey>();

@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { execFileSync } from "node:child_process";
 import { defineConfig } from "vitest/config";
 import { testBindings } from "./test/support/bindings.ts";
 import { prepareDocsAssets } from "./scripts/docs-assets.ts";
@@ -7,11 +8,25 @@ import { prepareDocsAssets } from "./scripts/docs-assets.ts";
 // command, which the workerd pool does not run.
 prepareDocsAssets();
 
+// The webhook worker as deployed (its bundle), beside the API worker under test: the API hands test and replay
+// deliveries to its WebhookOutbox entrypoint over the WEBHOOK_OUTBOX service binding.
+const WEBHOOK_WORKER_BUNDLE = "test-output/webhook-worker";
+execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", "wrangler.webhooks.toml", "--outdir", WEBHOOK_WORKER_BUNDLE], {
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+  stdio: "ignore",
+});
+
 /** The Workers runtime for one wrangler config, with the test bindings (fake upstream, keys, D1 migrations). */
-function workerd(configPath: string, extra: Record<string, string> = {}) {
+type PoolOptions = Exclude<Parameters<typeof cloudflareTest>[0], (...args: never[]) => unknown>;
+type AuxiliaryWorkers = Pick<NonNullable<PoolOptions["miniflare"]>, "workers">;
+
+function workerd(configPath: string, extra: Record<string, string> = {}, auxiliary: AuxiliaryWorkers = {}) {
   return cloudflareTest(async ({ inject }) => ({
     wrangler: { configPath },
+    // The webhook worker's RPC entrypoint, reachable from tests as `exports.WebhookOutbox`.
+    additionalExports: { WebhookOutbox: "WorkerEntrypoint" },
     miniflare: {
+      ...auxiliary,
       bindings: {
         ...testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks"), inject<string>("embedSigningKey")),
         ...extra,
@@ -40,7 +55,19 @@ export default defineConfig({
       },
       {
         // The worker inside workerd (the real Workers runtime), against a fake Podero on a real local port.
-        plugins: [workerd("./wrangler.toml")],
+        plugins: [
+          workerd("./wrangler.toml", {}, {
+            workers: [
+              {
+                name: "heat-pump-edge-webhooks",
+                modules: true,
+                scriptPath: `${WEBHOOK_WORKER_BUNDLE}/index.js`,
+                compatibilityDate: "2026-11-01",
+                queueProducers: { WEBHOOK_QUEUE: "heat-pump-edge-webhooks" },
+              },
+            ],
+          }),
+        ],
         test: {
           name: "workers",
           include: ["test/worker/**/*.test.ts"],

@@ -50,8 +50,7 @@ const worker = await startWranglerDev({
 });
 
 // The webhook worker beside it, sharing D1 and KV; its Cron Trigger is run here once a minute (wrangler dev
-// does not run crons by itself). Queues do not cross processes: `POST …/webhooks/{id}/test` needs a deployment
-// or `wrangler dev -c wrangler.toml -c wrangler.webhooks.toml`.
+// does not run crons by itself). The API worker reaches it over the WEBHOOK_OUTBOX service binding (test, replay).
 const webhookWorker = await startWranglerDev({
   port: port + 3,
   config: "wrangler.webhooks.toml",

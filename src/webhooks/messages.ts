@@ -23,3 +23,9 @@ export interface DeliverMessage {
   /** Queues delay at most 12 h: a longer wait hops through the queue until this time (epoch seconds). */
   not_before?: number;
 }
+
+/** What the API worker may ask of the webhook worker (its `WebhookOutbox` entrypoint, over a service binding). */
+export interface DeliveryOutbox {
+  /** Queues the deliveries; answers how many. */
+  send(messages: DeliverMessage[]): Promise<number>;
+}

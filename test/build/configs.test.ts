@@ -32,14 +32,16 @@ describe("deployable configurations", () => {
     }
   }
 
-  it("the webhook worker's environments use the same KV, D1 and queue as the API worker's", () => {
+  it("the webhook worker's environments share the API worker's KV and D1, and are the service the API worker binds", () => {
     const api = readFileSync("wrangler.toml", "utf8");
     const webhooks = readFileSync("wrangler.webhooks.toml", "utf8");
     for (const environment of ENVIRONMENTS) {
       const section = (text: string) => text.slice(text.indexOf(`[env.${environment}]`)).split(/\n\[env\.(?!\w+\.)/)[0]!;
-      const ids = (text: string) => [...section(text).matchAll(/^(?:id|database_id|queue) = "([^"]+)"/gm)].map((match) => match[1]!);
-      expect(ids(api).length, environment).toBe(3); // KV, D1, the queue
+      const ids = (text: string) => [...section(text).matchAll(/^(?:id|database_id) = "([^"]+)"/gm)].map((match) => match[1]!);
+      expect(ids(api).length, environment).toBe(2); // KV, D1
       for (const id of ids(api)) expect(ids(webhooks), `${environment}: ${id}`).toContain(id);
+      const service = /^service = "([^"]+)"/m.exec(section(api))?.[1];
+      expect(service, environment).toBe(/^name = "([^"]+)"/m.exec(section(webhooks))?.[1]);
     }
   });
 });

@@ -1,6 +1,7 @@
 // The API worker first: it extends zod for OpenAPI before any schema module of the webhook worker is evaluated.
 import apiWorker from "../../src/index.ts";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { ISSUERS } from "../support/bindings.ts";
@@ -18,7 +19,9 @@ async function partnerCall(orgId: string, path: string, init: RequestInit = {}) 
   const ctx = createExecutionContext();
   const headers = new Headers(init.headers);
   headers.set("authorization", `Bearer ${token}`);
-  const response = await apiWorker.fetch(new Request(`https://edge.example${path}`, { ...init, headers }), E as never, ctx);
+  // The API worker as deployed beside this one: its WEBHOOK_OUTBOX binding reaches this worker's WebhookOutbox.
+  const apiEnv = { ...E, WEBHOOK_OUTBOX: (exports as unknown as { WebhookOutbox: unknown }).WebhookOutbox };
+  const response = await apiWorker.fetch(new Request(`https://edge.example${path}`, { ...init, headers }), apiEnv as never, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

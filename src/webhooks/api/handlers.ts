@@ -5,8 +5,7 @@ import { authorize, authorizeOrganisation } from "../../auth/authorize.ts";
 import { REQUIRED_SCOPES } from "../../auth/principal.ts";
 import { configFor } from "../../config/config.ts";
 import { MisconfiguredError, RateLimitedError, ValidationError, WebhookNotFoundError } from "../../problems/errors.ts";
-import { batchesBySize } from "../batches.ts";
-import type { DeliverMessage } from "../messages.ts";
+import type { DeliverMessage, DeliveryOutbox } from "../messages.ts";
 import { checkReceiverUrl } from "../receiver-url.ts";
 import type * as routes from "./routes.ts";
 import { sealSecret } from "../secret-box.ts";
@@ -21,6 +20,13 @@ const NO_STORE = { "cache-control": "no-store" };
 function db(c: Context<AppEnv>): D1Database {
   if (!c.env.DB) throw new MisconfiguredError("Webhooks are not set up on this edge (no DB binding).");
   return c.env.DB;
+}
+
+/** Deliveries the API starts go to the webhook worker, which queues them (its `WebhookOutbox` entrypoint). */
+function outbox(c: Context<AppEnv>): DeliveryOutbox {
+  if (!c.env.WEBHOOK_OUTBOX) throw new MisconfiguredError("Webhooks are not set up on this edge (no WEBHOOK_OUTBOX binding).");
+  // wrangler types names the binding a plain Service: its RPC methods are the entrypoint's (DeliveryOutbox).
+  return c.env.WEBHOOK_OUTBOX as unknown as DeliveryOutbox;
 }
 
 function org(c: Context<AppEnv>, orgId: string, scopes: readonly string[] = REQUIRED_SCOPES.manageWebhooks) {
@@ -161,10 +167,10 @@ export const testWebhook: RouteHandler<typeof routes.testWebhookRoute, AppEnv> =
   const { org_id, webhook_id } = c.req.valid("param");
   const grant = org(c, org_id);
   await found(c, grant.orgId, webhook_id);
-  if (!c.env.WEBHOOK_QUEUE) throw new MisconfiguredError("Webhooks are not set up on this edge (no WEBHOOK_QUEUE binding).");
+
   const eventId = `msg_${crypto.randomUUID()}`;
   const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: { webhook_id } });
-  await c.env.WEBHOOK_QUEUE.send({ kind: "deliver", org_id: grant.orgId, subscription_id: webhook_id, event_id: eventId, event_type: "webhook.test", payload, attempt: 1 });
+  await outbox(c).send([{ kind: "deliver", org_id: grant.orgId, subscription_id: webhook_id, event_id: eventId, event_type: "webhook.test", payload, attempt: 1 }]);
   return c.json({ event_id: eventId }, 202, NO_STORE);
 };
 
@@ -176,8 +182,7 @@ export const replayWebhookEvents: RouteHandler<typeof routes.replayWebhookRoute,
   const grant = org(c, org_id, REQUIRED_SCOPES.routeWebhookData);
   const body = c.req.valid("json");
   await found(c, grant.orgId, webhook_id);
-  const queue = c.env.WEBHOOK_QUEUE;
-  if (!queue) throw new MisconfiguredError("Webhooks are not set up on this edge (no WEBHOOK_QUEUE binding).");
+  const sender = outbox(c);
   if (!(await subscriptions.claimReplay(db(c), grant.orgId, webhook_id, Math.floor(Date.now() / 1000), REPLAY_INTERVAL_S))) {
     throw new RateLimitedError(`One replay per subscription every ${REPLAY_INTERVAL_S} s.`, { headers: { "retry-after": String(REPLAY_INTERVAL_S) } });
   }
@@ -185,8 +190,7 @@ export const replayWebhookEvents: RouteHandler<typeof routes.replayWebhookRoute,
   const kept = await events.eventsToReplay(db(c), grant.orgId, webhook_id, window);
   // Each with its original id and body: receivers that saw it already recognise it.
   const messages = kept.map((event): DeliverMessage => ({ kind: "deliver", org_id: grant.orgId, subscription_id: webhook_id, event_id: event.event_id, event_type: event.event_type, payload: event.payload, attempt: 1 }));
-  for (const batch of batchesBySize(messages)) await queue.sendBatch(batch.map((message) => ({ body: message })));
-  return c.json({ replayed: messages.length }, 202, NO_STORE);
+  return c.json({ replayed: await sender.send(messages) }, 202, NO_STORE);
 };
 
 export const listDeliveries: RouteHandler<typeof routes.listDeliveriesRoute, AppEnv> = async (c) => {

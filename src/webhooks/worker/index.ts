@@ -18,6 +18,8 @@ export interface WebhooksEnv {
   [setting: string]: unknown;
 }
 
+export { WebhookOutbox } from "./outbox.ts";
+
 const MAX_CHECKS_PER_RUN = 1000;
 
 function retentionDays(env: WebhooksEnv): number {

@@ -5,7 +5,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { ISSUERS } from "../support/bindings.ts";
-import { check, E, FAKE, pause, received, setItems, subscribe, until } from "./helpers.ts";
+import { check, E, FAKE, pause, received, scheduledRun, setItems, subscribe, until } from "./helpers.ts";
 
 // Events partners can act on, end to end in workerd: true (no deletion from an unreadable item), one id per change
 // (a re-run repeats it), retries that end, cancellation, replay with the original ids, and fan-out within Queues' limits.
@@ -172,5 +172,20 @@ describe("replay", () => {
     expect(both[1]!.body).toBe(original!.body);
     const attempts = await until(() => rows<{ outcome: string }>("SELECT outcome FROM webhook_deliveries WHERE subscription_id = ?1", id), (list) => list.length >= 2);
     expect(attempts.map((attempt) => attempt.outcome)).toEqual(["delivered", "delivered"]);
+  });
+});
+
+describe("retention", () => {
+  it("the cron forgets events and delivery attempts older than WEBHOOK_RETENTION_DAYS, and keeps the rest", async () => {
+    const subscription = `wh_${crypto.randomUUID()}`;
+    const old = new Date(Date.now() - 31 * 86400_000).toISOString();
+    const recent = new Date(Date.now() - 29 * 86400_000).toISOString();
+    for (const [eventId, at] of [["msg_old", old], ["msg_recent", recent]]) {
+      await E.DB.prepare("INSERT INTO webhook_events (subscription_id, event_id, org_id, event_type, payload, created_at) VALUES (?1, ?2, 'o', 'webhook.test', '{}', ?3)").bind(subscription, eventId, at).run();
+      await E.DB.prepare("INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, attempt, outcome, created_at) VALUES (?1, ?2, ?3, 'webhook.test', 1, 'delivered', ?4)").bind(crypto.randomUUID(), subscription, eventId, at).run();
+    }
+    await scheduledRun();
+    expect((await rows<{ event_id: string }>("SELECT event_id FROM webhook_events WHERE subscription_id = ?1", subscription)).map((row) => row.event_id)).toEqual(["msg_recent"]);
+    expect((await rows<{ event_id: string }>("SELECT event_id FROM webhook_deliveries WHERE subscription_id = ?1", subscription)).map((row) => row.event_id)).toEqual(["msg_recent"]);
   });
 });

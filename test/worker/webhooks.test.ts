@@ -42,6 +42,18 @@ describe("webhook subscriptions", () => {
     }
   });
 
+  it("re-enabling a subscription the edge disabled is a fresh start: its failure count is reset", async () => {
+    const ids = newIds();
+    const jwt = await token(ids, MANAGE);
+    const { id } = (await (await create(ids, { url: "https://hooks.partner.example/a" }, jwt)).json()) as { id: string };
+    const db = (env as unknown as { DB: D1Database }).DB;
+    await db.prepare("UPDATE webhook_subscriptions SET enabled = 0, status = 'disabled', consecutive_failures = 5 WHERE id = ?1").bind(id).run();
+    const path = `/v1/orgs/${ids.orgId}/webhooks/${id}`;
+    const patched = await api(path, { method: "PATCH", token: jwt, headers: { "content-type": "application/json" }, body: JSON.stringify({ enabled: true }) });
+    expect(await patched.json()).toMatchObject({ enabled: true, status: "active" });
+    expect(await db.prepare("SELECT consecutive_failures FROM webhook_subscriptions WHERE id = ?1").bind(id).first("consecutive_failures")).toBe(0);
+  });
+
   it("updates, rotates its secret and deletes", async () => {
     const ids = newIds();
     const jwt = await token(ids, MANAGE);

@@ -1,7 +1,8 @@
 import type { AccessGrant } from "../auth/authorize.ts";
 import type { EdgeConfig } from "../config/config.ts";
 import type { CacheOutcome, HeatPumpList, HeatPumpSource, SourceRequest } from "../heat-pumps/source.ts";
-import { UserNotFoundError } from "../problems/errors.ts";
+import { PROBLEM_CATALOGUE, UpstreamError, UserNotFoundError } from "../problems/errors.ts";
+import { afterFailure, clearBackoff, readBackoff, remainingSeconds, writeBackoff, type Backoff } from "./backoff.ts";
 import { ProblemError } from "../problems/problem-error.ts";
 import { fetchUserHeatPumps, type UpstreamCall } from "../upstream/client.ts";
 import { cacheKey, newerEntry, type CacheEntry } from "./entry.ts";
@@ -22,7 +23,7 @@ export interface CacheDeps {
 }
 
 type ListEntry = Extract<CacheEntry, { kind: "list" }>;
-type Observed = UpstreamCall["observed"] & KvObserver & { cache?: string; collapsed?: boolean; background_error?: string };
+type Observed = UpstreamCall["observed"] & KvObserver & { cache?: string; collapsed?: boolean; background_error?: string; backoff?: boolean };
 
 /**
  * The edge cache: memory tier → KV → Podero, with stale-while-revalidate, stale-if-error, request
@@ -56,12 +57,18 @@ export function cachedSource(config: EdgeConfig, deps: CacheDeps): HeatPumpSourc
       } catch (error) {
         if (error instanceof UserNotFoundError) {
           if (settings.negativeTtlSeconds > 0) store(key, { v: 1, kind: "not_found", fetchedAt: Date.now() }, observed);
-        } else if (revalidating) {
-          rememberFailure(key, revalidating, error instanceof ProblemError ? (observed.upstream_status ?? error.status) : 502, observed);
+          deps.waitUntil(clearBackoff(deps.kv, key)); // Podero answered: this user's failures are over
+        } else {
+          const status = error instanceof ProblemError ? (observed.upstream_status ?? error.status) : 502;
+          if (revalidating) rememberFailure(key, revalidating, status, observed);
+          const previous = await readBackoff(deps.kv, key);
+          const code = error instanceof ProblemError ? error.code : "upstream_error";
+          deps.waitUntil(writeBackoff(deps.kv, key, afterFailure(previous, { code, upstreamStatus: observed.upstream_status }, settings.failureBackoffSeconds, Date.now())));
         }
         throw error;
       }
       store(key, entry, observed);
+      deps.waitUntil(clearBackoff(deps.kv, key));
       return entry;
     });
     if (joined) observed.collapsed = true;
@@ -96,7 +103,27 @@ export function cachedSource(config: EdgeConfig, deps: CacheDeps): HeatPumpSourc
     };
   }
 
+  /**
+   * Inside a key's backoff window Podero is not asked: the stored copy answers (marked stale), or with none the same
+   * problem again, with `Retry-After` set to what is left of the window.
+   */
+  function fromBackoff(backoff: Backoff, fallback: CacheEntry | undefined): HeatPumpList {
+    const now = Date.now();
+    if (fallback?.kind === "list" && usableOnError(now - fallback.fetchedAt, settings)) {
+      return answer(fallback, { status: "upstream-backoff", ...(backoff.upstreamStatus ? { upstreamStatus: backoff.upstreamStatus } : {}) }, true);
+    }
+    const problem = PROBLEM_CATALOGUE.find((cls) => cls.spec.code === backoff.code) ?? UpstreamError;
+    throw new problem("Podero failed for this user moments ago; the edge waits before asking again.", {
+      headers: { "retry-after": String(remainingSeconds(backoff, now)), "cache-status": "heat-pump-edge; detail=upstream-backoff" },
+    });
+  }
+
   async function fromUpstream(key: string, grant: AccessGrant, call: UpstreamCall, status: "miss" | "refreshed", fallback?: CacheEntry): Promise<HeatPumpList> {
+    const backoff = await readBackoff(deps.kv, key);
+    if (backoff && backoff.until > Date.now()) {
+      (call.observed as Observed).backoff = true;
+      return fromBackoff(backoff, fallback);
+    }
     try {
       const { entry, joined } = await fetchAndStore(key, grant, call);
       if (entry.kind !== "list") throw new UserNotFoundError("Podero does not know this user in this organisation.");
@@ -133,11 +160,15 @@ export function cachedSource(config: EdgeConfig, deps: CacheDeps): HeatPumpSourc
         case "fresh":
           return answer(entry, { status: "hit", tier });
         case "stale-while-revalidate": {
-          deps.waitUntil(
-            fetchAndStore(key, grant, call, entry).catch((error: unknown) => {
-              observed.background_error = error instanceof Error ? error.message : String(error);
-            }),
-          );
+          // No background revalidation inside the key's backoff window: Podero just failed for this user.
+          const backoff = await readBackoff(deps.kv, key);
+          if (!backoff || backoff.until <= Date.now()) {
+            deps.waitUntil(
+              fetchAndStore(key, grant, call, entry).catch((error: unknown) => {
+                observed.background_error = error instanceof Error ? error.message : String(error);
+              }),
+            );
+          }
           // A copy whose last revalidation failed is served as what it is: stale, with the status Podero gave.
           const failed = entry.failedAt !== undefined && entry.failedAt >= entry.fetchedAt;
           return answer(entry, { status: "stale-while-revalidate", tier, ...(failed ? { upstreamStatus: entry.failedStatus ?? 502 } : {}) }, failed);

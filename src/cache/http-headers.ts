@@ -22,6 +22,10 @@ export function cacheStatus(outcome: CacheOutcome): string {
     case "stale-if-error":
       parts.push("hit", "fwd=stale", `fwd-status=${outcome.upstreamStatus ?? 502}`, `ttl=${ttl}`, "detail=stale-if-error");
       break;
+    case "upstream-backoff":
+      // Podero failed for this user moments ago and was not asked again: the stored copy, and what it answered then.
+      parts.push("hit", ...(outcome.upstreamStatus !== undefined ? ["fwd=stale", `fwd-status=${outcome.upstreamStatus}`] : []), `ttl=${ttl}`, "detail=upstream-backoff");
+      break;
     case "refresh-throttled":
       parts.push("hit", `ttl=${ttl}`, "detail=refresh-throttled");
       break;

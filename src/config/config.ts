@@ -60,6 +60,7 @@ const EnvSchema = z.object({
   CACHE_STALE_IF_ERROR_SECONDS: nonNegativeInt(86400, 7 * 86400),
   CACHE_NEGATIVE_TTL_SECONDS: nonNegativeInt(10, 300),
   CACHE_REFRESH_MIN_INTERVAL_SECONDS: positiveInt(5, 300),
+  UPSTREAM_FAILURE_BACKOFF_SECONDS: positiveInt(5, 60),
   RATE_LIMIT_REQUESTS: nonNegativeInt(600, 1_000_000),
   EMBED_SIGNING_KEY: z.string().min(1).optional(),
   RATE_LIMIT_PERIOD_SECONDS: z.enum(["10", "60"]).default("60").transform(Number),
@@ -101,6 +102,8 @@ export interface CacheSettings {
   negativeTtlSeconds: number;
   /** Forced refreshes of one key go upstream at most once per this interval. */
   refreshMinIntervalSeconds: number;
+  /** After Podero failed for a key, it is not asked again for this long (doubling per failure, at most 60 s). */
+  failureBackoffSeconds: number;
 }
 
 export function parseConfig(env: Record<string, unknown>): EdgeConfig {
@@ -155,6 +158,7 @@ export function parseConfig(env: Record<string, unknown>): EdgeConfig {
       staleIfErrorSeconds: vars.CACHE_STALE_IF_ERROR_SECONDS,
       negativeTtlSeconds: vars.CACHE_NEGATIVE_TTL_SECONDS,
       refreshMinIntervalSeconds: vars.CACHE_REFRESH_MIN_INTERVAL_SECONDS,
+      failureBackoffSeconds: vars.UPSTREAM_FAILURE_BACKOFF_SECONDS,
     }),
     rateLimit: Object.freeze({ requests: vars.RATE_LIMIT_REQUESTS, periodSeconds: vars.RATE_LIMIT_PERIOD_SECONDS }),
     embedSigningKey: vars.EMBED_SIGNING_KEY,

@@ -24,7 +24,8 @@ export const refreshHeatPumps: RouteHandler<typeof refreshHeatPumpsRoute, AppEnv
   const { view, status } = c.req.valid("query");
   const loaded = await loadHeatPumps(c, c.req.valid("param"), { forceRefresh: true, scopes: REQUIRED_SCOPES.refresh });
   const body = listBody(loaded, reshape(loaded, c), view, status);
-  const refreshed = loaded.list.cache.status !== "refresh-throttled";
+  // Podero was asked now and answered: not throttled, not within a failure backoff, not a stored copy standing in.
+  const refreshed = loaded.list.cache.status === "refreshed";
   return c.json({ data: body.data, meta: { ...body.meta, refreshed } }, 200, cacheHeaders(loaded.list.cache));
 };
 

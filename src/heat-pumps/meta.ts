@@ -34,7 +34,7 @@ export const CACHE_RESPONSE_HEADERS = {
   "Cache-Control": { description: "`private, max-age=<seconds the edge's copy stays fresh>` (`no-cache` with the cache off).", schema: { type: "string" as const } },
   Age: { description: "Seconds since the edge fetched the data from Podero.", schema: { type: "integer" as const } },
   "Cache-Status": {
-    description: "RFC 9211, e.g. `heat-pump-edge; hit; ttl=12; detail=memory`, `heat-pump-edge; fwd=miss; fwd-status=200; stored`, `…; detail=stale-while-revalidate`, `…; detail=stale-if-error`.",
+    description: "RFC 9211, e.g. `heat-pump-edge; hit; ttl=12; detail=memory`, `heat-pump-edge; fwd=miss; fwd-status=200; stored`, `…; detail=stale-while-revalidate`, `…; detail=stale-if-error`, `…; detail=upstream-backoff` (Podero failed for this user moments ago and was not asked again).",
     schema: { type: "string" as const },
   },
   "RateLimit-Policy": { description: 'The partner\'s rate limit, e.g. `"partner";q=600;w=60`.', schema: { type: "string" as const } },

@@ -7,7 +7,7 @@ import type { UpstreamHeatPump } from "../upstream/schema.ts";
 
 /** How the answer was obtained; becomes Cache-Control, Age and Cache-Status (RFC 9211). */
 export interface CacheOutcome {
-  status: "hit" | "miss" | "stale-while-revalidate" | "stale-if-error" | "refreshed" | "refresh-throttled" | "bypass";
+  status: "hit" | "miss" | "stale-while-revalidate" | "stale-if-error" | "upstream-backoff" | "refreshed" | "refresh-throttled" | "bypass";
   /** Seconds since the edge fetched the data from Podero. */
   ageSeconds: number;
   /** Seconds the data stays fresh. */

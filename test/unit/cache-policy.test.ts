@@ -4,7 +4,7 @@ import { Lru } from "../../src/util/lru.ts";
 import { freshForSeconds, freshness, kvExpirationTtl, negativeHit, refreshAllowed, usableOnError } from "../../src/cache/policy.ts";
 import type { CacheSettings } from "../../src/config/config.ts";
 
-const SETTINGS: CacheSettings = { enabled: true, ttlSeconds: 30, swrSeconds: 300, staleIfErrorSeconds: 86400, negativeTtlSeconds: 10, refreshMinIntervalSeconds: 5 };
+const SETTINGS: CacheSettings = { enabled: true, ttlSeconds: 30, swrSeconds: 300, staleIfErrorSeconds: 86400, negativeTtlSeconds: 10, refreshMinIntervalSeconds: 5, failureBackoffSeconds: 5 };
 const s = (seconds: number) => seconds * 1000;
 
 describe("freshness windows (RFC 9111 + RFC 5861)", () => {

@@ -64,6 +64,7 @@ export default defineConfig({
                 scriptPath: `${WEBHOOK_WORKER_BUNDLE}/index.js`,
                 compatibilityDate: "2026-11-01",
                 queueProducers: { WEBHOOK_QUEUE: "heat-pump-edge-webhooks" },
+                durableObjects: { UPSTREAM_CIRCUIT: "UpstreamCircuit" },
               },
             ],
           }),

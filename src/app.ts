@@ -16,9 +16,11 @@ import { cardPage, embedLoader } from "./embed/card/handlers.ts";
 import { upstreamCompatibleListRoute } from "./compat/routes.ts";
 import { getHeatPump, listHeatPumps, refreshHeatPumps } from "./heat-pumps/handlers.ts";
 import { getHeatPumpRoute, listHeatPumpsRoute, refreshHeatPumpsRoute } from "./heat-pumps/routes.ts";
-import { healthRoute, problemTypeRoute } from "./meta/routes.ts";
+import { configFor } from "./config/config.ts";
+import { readiness } from "./meta/readiness.ts";
+import { healthRoute, problemTypeRoute, readinessRoute } from "./meta/routes.ts";
 import { allowedMethods } from "./middleware/allowed-methods/index.ts";
-import { PayloadTooLargeError, PROBLEM_CATALOGUE, RouteNotFoundError, ValidationError } from "./problems/errors.ts";
+import { NotReadyError, PayloadTooLargeError, PROBLEM_CATALOGUE, RouteNotFoundError, ValidationError } from "./problems/errors.ts";
 import { problemFor } from "./problems/from-error.ts";
 import { problemType, type ProblemError } from "./problems/problem-error.ts";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "./problems/problem-response.ts";
@@ -90,6 +92,14 @@ export function buildApp() {
   });
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
+  app.openapi(readinessRoute, async (c) => {
+    const ready = await readiness({ config: configFor(c.env), kv: c.env.CACHE, db: c.env.DB, circuit: c.env.UPSTREAM_CIRCUIT });
+    if (ready.status !== "ready") {
+      const wait = ready.checks.upstream_circuit.retry_after_s;
+      throw new NotReadyError("The edge is not ready; `checks` says which dependency.", { extensions: { checks: ready.checks }, headers: wait ? { "retry-after": String(wait) } : {} });
+    }
+    return c.json(ready, 200, { "cache-control": "no-store" });
+  });
   app.openapi(problemTypeRoute, (c) => {
     const code = c.req.valid("param").code.replaceAll("-", "_");
     const known = PROBLEM_CATALOGUE.find((cls) => cls.spec.code === code);
@@ -158,10 +168,8 @@ export function buildApp() {
     bearerFormat: "JWT",
     description:
       "A partner JWT from an issuer in `PARTNER_ISSUERS`: RS256, PS256, ES256 or EdDSA; `aud` = `JWT_AUDIENCE`; " +
-      "`exp` required; claims `org_id`, `scope` (space-separated) and optionally `user_id`. Each scope grants one power and " +
-      "each operation lists the scopes it needs, all of them: `heat_pumps:read` reads (and is needed by every operation that " +
-      "hands out heat-pump data); `owners:read` adds owners' e-mail and names and unknown upstream fields; `heat_pumps:refresh` " +
-      "forces a revalidation; `embeds:write` mints embed tokens; `webhooks:manage` manages subscriptions and watches.",
+      "`exp` required; claims `org_id`, `scope` (space-separated) and optionally `user_id`. Each operation lists every scope " +
+      "it needs; `owners:read` adds owners' e-mail and names.",
   });
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

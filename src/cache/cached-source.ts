@@ -4,6 +4,7 @@ import type { CacheOutcome, HeatPumpList, HeatPumpSource, SourceRequest } from "
 import { PROBLEM_CATALOGUE, UpstreamError, UserNotFoundError } from "../problems/errors.ts";
 import { afterFailure, clearBackoff, readBackoff, remainingSeconds, writeBackoff, type Backoff } from "./backoff.ts";
 import { ProblemError } from "../problems/problem-error.ts";
+import { CircuitOpenError } from "../upstream/circuit.ts";
 import { fetchUserHeatPumps, type UpstreamCall } from "../upstream/client.ts";
 import { cacheKey, newerEntry, type CacheEntry } from "./entry.ts";
 import { readEntry, writeEntry, type KvObserver } from "./kv-store.ts";
@@ -58,7 +59,8 @@ export function cachedSource(config: EdgeConfig, deps: CacheDeps): HeatPumpSourc
         if (error instanceof UserNotFoundError) {
           if (settings.negativeTtlSeconds > 0) store(key, { v: 1, kind: "not_found", fetchedAt: Date.now() }, observed);
           deps.waitUntil(clearBackoff(deps.kv, key)); // Podero answered: this user's failures are over
-        } else {
+        } else if (!(error instanceof CircuitOpenError)) {
+          // (the open circuit's refusal is no failure of this user: nothing to remember per key)
           const status = error instanceof ProblemError ? (observed.upstream_status ?? error.status) : 502;
           if (revalidating) rememberFailure(key, revalidating, status, observed);
           const previous = await readBackoff(deps.kv, key);

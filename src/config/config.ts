@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MisconfiguredError } from "../problems/errors.ts";
+import type { CircuitSettings } from "../upstream/circuit-policy.ts";
 
 /**
  * The worker's settings, parsed once per `env` object (one per isolate) and frozen.
@@ -61,6 +62,12 @@ const EnvSchema = z.object({
   CACHE_NEGATIVE_TTL_SECONDS: nonNegativeInt(10, 300),
   CACHE_REFRESH_MIN_INTERVAL_SECONDS: positiveInt(5, 300),
   UPSTREAM_FAILURE_BACKOFF_SECONDS: positiveInt(5, 60),
+  UPSTREAM_CIRCUIT_WINDOW_SECONDS: positiveInt(30, 600),
+  UPSTREAM_CIRCUIT_MIN_CALLS: positiveInt(20, 1_000_000),
+  UPSTREAM_CIRCUIT_FAILURE_RATIO: z.coerce.number().min(0.05).max(1).optional().default(0.5),
+  UPSTREAM_CIRCUIT_COOLDOWN_SECONDS: positiveInt(30, 3600),
+  UPSTREAM_CIRCUIT_PROBES: positiveInt(3, 100),
+  UPSTREAM_CIRCUIT_NAME: z.string().min(1).max(200).optional(),
   RATE_LIMIT_REQUESTS: nonNegativeInt(600, 1_000_000),
   EMBED_SIGNING_KEY: z.string().min(1).optional(),
   RATE_LIMIT_PERIOD_SECONDS: z.enum(["10", "60"]).default("60").transform(Number),
@@ -82,6 +89,8 @@ export interface EdgeConfig {
     timeoutMs: number;
     maxBodyBytes: number;
     credentials: UpstreamCredentials;
+    /** The circuit breaker over all calls to Podero (both workers share it by name). */
+    circuit: CircuitSettings & { name: string };
   };
   cache: CacheSettings;
   /** The edge's private JWK for embed tokens (secret); embedding is off without it. */
@@ -150,6 +159,15 @@ export function parseConfig(env: Record<string, unknown>): EdgeConfig {
       timeoutMs: vars.UPSTREAM_TIMEOUT_MS,
       maxBodyBytes: vars.UPSTREAM_MAX_BODY_BYTES,
       credentials,
+      circuit: Object.freeze({
+        // One circuit per upstream by default; a name of its own lets deployments (or tests) keep theirs apart.
+        name: vars.UPSTREAM_CIRCUIT_NAME ?? vars.UPSTREAM_BASE_URL,
+        windowSeconds: vars.UPSTREAM_CIRCUIT_WINDOW_SECONDS,
+        minCalls: vars.UPSTREAM_CIRCUIT_MIN_CALLS,
+        failureRatio: vars.UPSTREAM_CIRCUIT_FAILURE_RATIO,
+        cooldownSeconds: vars.UPSTREAM_CIRCUIT_COOLDOWN_SECONDS,
+        probes: vars.UPSTREAM_CIRCUIT_PROBES,
+      }),
     }),
     cache: Object.freeze({
       enabled: vars.CACHE_ENABLED === "true",

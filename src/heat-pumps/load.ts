@@ -5,6 +5,7 @@ import { authorize, type AccessGrant } from "../auth/authorize.ts";
 import { REQUIRED_SCOPES, SCOPES } from "../auth/principal.ts";
 import { cachedSource } from "../cache/cached-source.ts";
 import { configFor, type EdgeConfig } from "../config/config.ts";
+import { circuitClient, circuitStub } from "../upstream/circuit.ts";
 import type { UpstreamHeatPump } from "../upstream/schema.ts";
 import { reshapeHeatPump } from "./reshape.ts";
 import type { HeatPump } from "./schemas.ts";
@@ -52,7 +53,12 @@ export async function loadHeatPumps(c: Context<AppEnv>, target: { org_id: string
   let list: HeatPumpList;
   try {
     list = await sourceFor(c, config).list(grant, {
-      call: { requestId: c.get("requestId"), traceparent: c.req.header("traceparent"), observed: log },
+      call: {
+        requestId: c.get("requestId"),
+        traceparent: c.req.header("traceparent"),
+        observed: log,
+        circuit: circuitClient(circuitStub(c.env.UPSTREAM_CIRCUIT, config.upstream.circuit.name), config.upstream.circuit.name, config.upstream.circuit, (promise) => c.executionCtx.waitUntil(promise)),
+      },
       forceRefresh: options.forceRefresh ?? requestsRevalidation(c),
     });
   } finally {

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { RouteNotFoundError } from "../problems/errors.ts";
+import { NotReadyError, RouteNotFoundError } from "../problems/errors.ts";
 import { problemResponses } from "../problems/openapi.ts";
 
 export const healthRoute = createRoute({
@@ -44,5 +44,34 @@ export const problemTypeRoute = createRoute({
   responses: {
     200: { description: "The problem type.", content: { "application/json": { schema: ProblemTypeSchema } } },
     ...problemResponses(RouteNotFoundError),
+  },
+});
+
+const DependencySchema = z.object({ ok: z.boolean(), ms: z.number().int().optional(), error: z.string().optional() });
+
+export const ReadinessSchema = z
+  .object({
+    status: z.enum(["ready", "not_ready"]),
+    checks: z.object({
+      kv: DependencySchema,
+      d1: DependencySchema,
+      upstream_circuit: z.object({ state: z.enum(["closed", "open", "half-open", "unknown"]), since: z.string().nullable(), retry_after_s: z.number().int().optional(), reason: z.string().optional() }),
+      upstream_credentials: z.object({ kind: z.enum(["static", "client_credentials"]), token_age_s: z.number().int().nullable(), last_refresh: z.object({ at: z.string(), outcome: z.enum(["ok", "refused_or_failed"]) }).nullable() }),
+      webhooks: z.object({ last_delivery_at: z.string().nullable() }),
+    }),
+  })
+  .openapi("Readiness", { description: "Each dependency: KV and D1 answer; the upstream circuit (`unknown`: not reachable, calls go through); this isolate's view of the Podero credentials; the last webhook delivery attempt." });
+
+export const readinessRoute = createRoute({
+  method: "get",
+  path: "/health/ready",
+  operationId: "readiness",
+  tags: ["Service"],
+  summary: "Readiness: the state of each dependency",
+  description: "No auth, no personal data, no upstream call; reused for 5 s. 503 while KV or D1 fails or the upstream circuit is open.",
+  security: [],
+  responses: {
+    200: { description: "Ready.", content: { "application/json": { schema: ReadinessSchema } } },
+    ...problemResponses(NotReadyError),
   },
 });

@@ -60,7 +60,7 @@ export class HttpError extends ProblemError {
     status: 400,
     code: "http_error",
     title: "Request refused",
-    description: "The request was refused by the HTTP layer with the status given; `detail` says why.",
+    description: "Refused by the HTTP layer with this status; `detail` says why.",
   };
   readonly #status: ContentfulStatusCode;
   constructor(detail: string, options: ProblemOptions & { status?: ContentfulStatusCode } = {}) {
@@ -176,7 +176,16 @@ export class EmbeddingDisabledError extends ProblemError {
     status: 404,
     code: "embedding_disabled",
     title: "Embedding not enabled",
-    description: "This edge has no embed signing key (`EMBED_SIGNING_KEY`): embed tokens, the card and the widget data are off.",
+    description: "No `EMBED_SIGNING_KEY`: embedding is off.",
+  };
+}
+
+export class NotReadyError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 503,
+    code: "not_ready",
+    title: "Not ready",
+    description: "KV or D1 fails, or the upstream circuit is open; see `checks`.",
   };
 }
 
@@ -247,6 +256,7 @@ export const PROBLEM_CATALOGUE: readonly ProblemClass[] = [
   HeatPumpNotFoundError,
   WebhookNotFoundError,
   EmbeddingDisabledError,
+  NotReadyError,
   UpstreamUnavailableError,
   UpstreamError,
   UpstreamAuthError,

@@ -8,6 +8,7 @@ import {
   UserNotFoundError,
 } from "../problems/errors.ts";
 import { ProblemError } from "../problems/problem-error.ts";
+import type { UpstreamCircuitClient } from "./circuit.ts";
 import { credentialSource } from "./credentials.ts";
 import { Deadline, isAbort } from "./deadline.ts";
 import { parseHeatPumpList, type ParsedList } from "./parse-list.ts";
@@ -21,6 +22,8 @@ export interface UpstreamCall {
   traceparent: string | undefined;
   /** Filled in as the call goes, for the request's log line (also when it fails). */
   observed: { upstream_status?: number; upstream_attempts?: number; upstream_ms?: number };
+  /** The shared circuit breaker, when bound: asked before the call, told how it went. */
+  circuit?: UpstreamCircuitClient;
 }
 
 export interface UpstreamList extends ParsedList {
@@ -37,10 +40,16 @@ const USER_AGENT = "heat-pump-edge/0.1 (+Podero partner API edge)";
 export async function fetchUserHeatPumps(config: EdgeConfig["upstream"], grant: AccessGrant, call: UpstreamCall): Promise<UpstreamList> {
   // Ids come from a validated grant (UUIDs), so the path cannot be steered elsewhere.
   const url = `${config.baseUrl}/api/partners/v2.0/org/${grant.orgId}/users/${grant.userId}/heat-pumps`;
+  await call.circuit?.admit();
   const deadline = new Deadline(config.timeoutMs);
   const started = performance.now();
   try {
-    return await fetchWithin(url, deadline, config, call);
+    const list = await fetchWithin(url, deadline, config, call);
+    call.circuit?.report(undefined);
+    return list;
+  } catch (error) {
+    call.circuit?.report(error);
+    throw error;
   } finally {
     call.observed.upstream_ms = Math.round(performance.now() - started);
   }

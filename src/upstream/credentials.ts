@@ -17,7 +17,9 @@ interface CachedToken {
 /** Renew this long before expiry, so a token never expires between being read and being used. */
 const RENEW_BEFORE_EXPIRY_MS = 60_000;
 
-const tokens = new Map<string, CachedToken>();
+const tokens = new Map<string, CachedToken & { fetchedAt: number }>();
+/** The last token request per client, for readiness: when, and whether Podero gave a token. */
+const lastRefresh = new Map<string, { at: number; ok: boolean }>();
 const pending = new Map<string, Promise<CachedToken>>();
 
 export interface UpstreamCredentialSource {
@@ -38,11 +40,19 @@ export function credentialSource(baseUrl: string, credentials: UpstreamCredentia
       let inFlight = pending.get(key);
       if (!inFlight) {
         // Only plain data is shared between requests here (RFC: Workers I/O objects are per request).
-        inFlight = requestToken(baseUrl, credentials.clientId, credentials.clientSecret, deadline).finally(() => pending.delete(key));
+        inFlight = requestToken(baseUrl, credentials.clientId, credentials.clientSecret, deadline)
+          .then(
+            (token) => (lastRefresh.set(key, { at: Date.now(), ok: true }), token),
+            (error: unknown) => {
+              lastRefresh.set(key, { at: Date.now(), ok: false });
+              throw error;
+            },
+          )
+          .finally(() => pending.delete(key));
         pending.set(key, inFlight);
       }
       const fresh = await inFlight;
-      tokens.set(key, fresh);
+      if (tokens.get(key)?.accessToken !== fresh.accessToken) tokens.set(key, { ...fresh, fetchedAt: Date.now() });
       return fresh.accessToken;
     },
     invalidate() {
@@ -84,4 +94,25 @@ async function requestToken(baseUrl: string, clientId: string, clientSecret: str
   }
   const expiresInMs = (typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 3600) * 1000;
   return { accessToken: body.access_token, renewAt: Date.now() + Math.max(expiresInMs - RENEW_BEFORE_EXPIRY_MS, expiresInMs / 2) };
+}
+
+export interface CredentialStatus {
+  kind: UpstreamCredentials["kind"];
+  /** Seconds since this isolate got its OAuth token (null: none yet, or a static token). */
+  token_age_s: number | null;
+  /** This isolate's last token request (client credentials only). */
+  last_refresh: { at: string; outcome: "ok" | "refused_or_failed" } | null;
+}
+
+/** What this isolate knows of the edge's Podero credentials — never the credentials themselves. */
+export function credentialStatus(baseUrl: string, credentials: UpstreamCredentials): CredentialStatus {
+  if (credentials.kind === "static") return { kind: "static", token_age_s: null, last_refresh: null };
+  const key = `${baseUrl}\n${credentials.clientId}`;
+  const token = tokens.get(key);
+  const refresh = lastRefresh.get(key);
+  return {
+    kind: "client_credentials",
+    token_age_s: token ? Math.floor((Date.now() - token.fetchedAt) / 1000) : null,
+    last_refresh: refresh ? { at: new Date(refresh.at).toISOString(), outcome: refresh.ok ? "ok" : "refused_or_failed" } : null,
+  };
 }

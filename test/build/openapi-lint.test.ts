@@ -45,6 +45,6 @@ describe("the OpenAPI document", () => {
     );
     expect(operations.filter((operation) => !Array.isArray(operation.security)).map((operation) => operation.route)).toEqual([]);
     const publicRoutes = operations.filter((operation) => (operation.security as unknown[]).length === 0).map((operation) => operation.route);
-    expect(publicRoutes.sort()).toEqual(["GET /.well-known/jwks.json", "GET /embed.js", "GET /health", "GET /problems/{code}"]);
+    expect(publicRoutes.sort()).toEqual(["GET /.well-known/jwks.json", "GET /embed.js", "GET /health", "GET /health/ready", "GET /problems/{code}"]);
   });
 });

@@ -1,11 +1,12 @@
 // The API worker first: it extends zod for OpenAPI before any schema module of the webhook worker is evaluated.
 import apiWorker from "../../src/index.ts";
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { ISSUERS } from "../support/bindings.ts";
-import { check, E, FAKE, pause, received, scheduledRun, setItems, subscribe, until } from "./helpers.ts";
+import worker from "../../src/webhooks/worker/index.ts";
+import { check, E, FAKE, pause, received, scheduledRun, setItems, subscribe, until, watch } from "./helpers.ts";
 
 // Events partners can act on, end to end in workerd: true (no deletion from an unreadable item), one id per change
 // (a re-run repeats it), retries that end, cancellation, replay with the original ids, and fan-out within Queues' limits.
@@ -187,5 +188,23 @@ describe("retention", () => {
     await scheduledRun();
     expect((await rows<{ event_id: string }>("SELECT event_id FROM webhook_events WHERE subscription_id = ?1", subscription)).map((row) => row.event_id)).toEqual(["msg_recent"]);
     expect((await rows<{ event_id: string }>("SELECT event_id FROM webhook_deliveries WHERE subscription_id = ?1", subscription)).map((row) => row.event_id)).toEqual(["msg_recent"]);
+  });
+});
+
+describe("polling and the upstream circuit", () => {
+  it("pauses while the circuit is open: due watches are not checked", async () => {
+    const name = `test-${crypto.randomUUID()}`;
+    const settings = { windowSeconds: 30, minCalls: 4, failureRatio: 0.5, cooldownSeconds: 60, probes: 2 };
+    const circuit = (E.UPSTREAM_CIRCUIT as DurableObjectNamespace).get((E.UPSTREAM_CIRCUIT as DurableObjectNamespace).idFromName(name)) as unknown as {
+      report(outcomes: { ok: boolean; auth?: boolean }[], s: typeof settings): Promise<{ state: string }>;
+    };
+    expect((await circuit.report([{ ok: false, auth: true }], settings)).state).toBe("open");
+    const orgId = crypto.randomUUID();
+    const userId = crypto.randomUUID();
+    await watch(orgId, userId);
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }), { ...E, UPSTREAM_CIRCUIT_NAME: name }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await E.DB.prepare("SELECT last_checked_at FROM watches WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first("last_checked_at")).toBeNull();
   });
 });

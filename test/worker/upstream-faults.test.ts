@@ -1,11 +1,21 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../../src/index.ts";
 import { describe, expect, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { api, listPath, newIds, problem, scenario, token, upstreamCalls, type FakeResponse, type Ids } from "./helpers.ts";
 
+/**
+ * One request against a scripted upstream. Each has an upstream circuit of its own: a 401 from Podero opens the
+ * circuit at once (circuit.test.ts), which must not close Podero to the other tests running beside these.
+ */
 async function answerWith(queue: FakeResponse[], path: (ids: Ids) => string = listPath, scope = "heat_pumps:read") {
   const ids = newIds();
   await scenario(ids.userId, { queue });
-  const response = await api(path(ids), { token: await token(ids, { claims: { scope } }) });
+  const ctx = createExecutionContext();
+  const request = new Request(`https://edge.example${path(ids)}`, { headers: { authorization: `Bearer ${await token(ids, { claims: { scope } })}` } });
+  const response = await worker.fetch(request, { ...env, UPSTREAM_CIRCUIT_NAME: `faults-${crypto.randomUUID()}` } as typeof env, ctx);
+  await waitOnExecutionContext(ctx);
   return { ids, response, calls: async () => (await upstreamCalls(ids.userId)).calls };
 }
 

@@ -85,3 +85,9 @@ export async function listAttempts(db: D1Database, subscriptionId: string, limit
     .all<AttemptLogRow>();
   return results;
 }
+
+/** When the last delivery attempt was logged (the delivery log's age index answers it). */
+export async function latestAttemptAt(db: D1Database): Promise<string | null> {
+  const row = await db.prepare("SELECT MAX(created_at) AS at FROM webhook_deliveries").first<{ at: string | null }>();
+  return row?.at ?? null;
+}

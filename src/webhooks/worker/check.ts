@@ -6,6 +6,7 @@ import type { EdgeConfig } from "../../config/config.ts";
 import { reshapeHeatPump } from "../../heat-pumps/reshape.ts";
 import type { HeatPump } from "../../heat-pumps/schemas.ts";
 import type { HeatPumpList } from "../../heat-pumps/source.ts";
+import type { UpstreamCircuitClient } from "../../upstream/circuit.ts";
 import { batchesBySize } from "../batches.ts";
 import { detectChanges, nextSnapshot, webhookPayload, type ChangeEvent, type Unreadable } from "../changes.ts";
 import { eventId } from "../event-id.ts";
@@ -16,6 +17,8 @@ import { activeSubscriptions, type SubscriptionRow } from "../store/subscription
 
 export interface CheckDeps {
   config: EdgeConfig;
+  /** The shared upstream circuit breaker, when bound. */
+  circuit?: UpstreamCircuitClient;
   db: D1Database;
   kv: KVNamespace;
   queue: Queue<DeliverMessage>;
@@ -58,7 +61,7 @@ export async function checkUser(message: CheckMessage, deps: CheckDeps): Promise
   let list: HeatPumpList;
   try {
     list = await cachedSource(deps.config, { kv: deps.kv, waitUntil: deps.waitUntil }).list(grant, {
-      call: { requestId: `webhook-check-${crypto.randomUUID()}`, traceparent: undefined, observed: {} },
+      call: { requestId: `webhook-check-${crypto.randomUUID()}`, traceparent: undefined, observed: {}, circuit: deps.circuit },
       forceRefresh: true,
     });
   } catch (error) {

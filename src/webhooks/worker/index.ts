@@ -1,4 +1,5 @@
 import { configFor } from "../../config/config.ts";
+import { circuitClient, circuitState, circuitStub } from "../../upstream/circuit.ts";
 import { checkUser } from "./check.ts";
 import { deliver } from "./deliver.ts";
 import { purgeBefore } from "../store/events.ts";
@@ -15,10 +16,13 @@ export interface WebhooksEnv {
   /** Days events are kept for replay (and delivery attempts for the log); default 30. */
   WEBHOOK_RETENTION_DAYS?: string;
   WEBHOOK_SECRETS_KEY?: string;
+  UPSTREAM_CIRCUIT?: DurableObjectNamespace;
   [setting: string]: unknown;
 }
 
 export { WebhookOutbox } from "./outbox.ts";
+// The upstream circuit breaker lives here; the API worker binds it too (script_name).
+export { UpstreamCircuit } from "../../upstream/circuit-object.ts";
 
 const MAX_CHECKS_PER_RUN = 1000;
 
@@ -44,13 +48,21 @@ export default {
   /** Every minute: the watched users not checked for WEBHOOK_POLL_SECONDS, fanned out through the queue. */
   async scheduled(_controller, env, _ctx) {
     const now = Math.floor(Date.now() / 1000);
+    const purgedBefore = new Date(Date.now() - retentionDays(env) * 86400_000).toISOString();
+    // While the upstream circuit is open, polling pauses: the checks would only be refused (or add to the storm).
+    const circuit = await circuitState(circuitStub(env.UPSTREAM_CIRCUIT, configFor(env).upstream.circuit.name));
+    if (circuit?.state === "open") {
+      const purged = await purgeBefore(env.DB, purgedBefore);
+      console.log(JSON.stringify({ level: "info", message: "webhook poll paused", circuit, purged }));
+      return;
+    }
     const results = await dueWatches(env.DB, now - pollSeconds(env), MAX_CHECKS_PER_RUN);
     for (let start = 0; start < results.length; start += 100) {
       const page = results.slice(start, start + 100);
       await env.WEBHOOK_QUEUE.sendBatch(page.map((watch) => ({ body: { kind: "check", org_id: watch.org_id, user_id: watch.user_id, issuer: watch.issuer } satisfies CheckMessage })));
       await markChecked(env.DB, page, now);
     }
-    const purged = await purgeBefore(env.DB, new Date(Date.now() - retentionDays(env) * 86400_000).toISOString());
+    const purged = await purgeBefore(env.DB, purgedBefore);
     console.log(JSON.stringify({ level: "info", message: "webhook poll", due: results.length, purged }));
   },
 
@@ -62,7 +74,14 @@ export default {
       try {
         const result =
           body.kind === "check"
-            ? await checkUser(body, { config, db: env.DB, kv: env.CACHE, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, waitUntil: (promise) => ctx.waitUntil(promise) })
+            ? await checkUser(body, {
+                config,
+                db: env.DB,
+                kv: env.CACHE,
+                queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>,
+                waitUntil: (promise) => ctx.waitUntil(promise),
+                circuit: circuitClient(circuitStub(env.UPSTREAM_CIRCUIT, config.upstream.circuit.name), config.upstream.circuit.name, config.upstream.circuit, (promise) => ctx.waitUntil(promise)),
+              })
             : await deliver(body, { issuers: config.issuers, db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, deadLetters: env.WEBHOOK_DEAD_LETTERS, secretsKey: env.WEBHOOK_SECRETS_KEY });
         console.log(JSON.stringify({ level: "info", message: `webhook ${body.kind}`, org_id: body.org_id, result }));
         message.ack();

@@ -1,0 +1,67 @@
+/**
+ * `GET /health/ready`: the state of each dependency, for uptime monitors and operators. No upstream call (the
+ * circuit says how Podero is doing), no personal data, and answers reused for 5 s per isolate, so an unauthenticated
+ * caller cannot turn it into load on KV or D1.
+ *
+ * @module
+ */
+import type { z } from "@hono/zod-openapi";
+import type { EdgeConfig } from "../config/config.ts";
+import { latestAttemptAt } from "../webhooks/store/events.ts";
+import { circuitState, circuitStub } from "../upstream/circuit.ts";
+import { credentialStatus } from "../upstream/credentials.ts";
+import type { ReadinessSchema } from "./routes.ts";
+
+type Readiness = z.infer<typeof ReadinessSchema>;
+
+const REUSE_MS = 5000;
+let last: { at: number; readiness: Readiness } | undefined;
+
+async function probe(run: () => Promise<unknown>): Promise<{ ok: boolean; ms: number; error?: string }> {
+  const started = Date.now();
+  try {
+    await run();
+    return { ok: true, ms: Date.now() - started };
+  } catch (error) {
+    return { ok: false, ms: Date.now() - started, error: error instanceof Error ? error.message.slice(0, 200) : "failed" };
+  }
+}
+
+export interface ReadinessDeps {
+  config: EdgeConfig;
+  kv: KVNamespace | undefined;
+  db: D1Database | undefined;
+  circuit: DurableObjectNamespace | undefined;
+}
+
+export async function readiness(deps: ReadinessDeps): Promise<Readiness> {
+  if (last && Date.now() - last.at < REUSE_MS) return last.readiness;
+  const unbound = async () => {
+    throw new Error("not bound");
+  };
+  let lastDelivery: string | null = null;
+  const [kv, d1, circuit] = await Promise.all([
+    probe(deps.kv ? () => deps.kv!.get("health:probe") : unbound),
+    probe(deps.db ? async () => (lastDelivery = await latestAttemptAt(deps.db!)) : unbound),
+    circuitState(circuitStub(deps.circuit, deps.config.upstream.circuit.name)),
+  ]);
+  const upstreamCircuit = circuit ? { ...circuit } : { state: "unknown" as const, since: null };
+  const ready = kv.ok && d1.ok && upstreamCircuit.state !== "open";
+  const readiness: Readiness = {
+    status: ready ? "ready" : "not_ready",
+    checks: {
+      kv,
+      d1,
+      upstream_circuit: upstreamCircuit,
+      upstream_credentials: credentialStatus(deps.config.upstream.baseUrl, deps.config.upstream.credentials),
+      webhooks: { last_delivery_at: lastDelivery },
+    },
+  };
+  last = { at: Date.now(), readiness };
+  return readiness;
+}
+
+/** Forgets the reused answer (tests). */
+export function forgetReadiness(): void {
+  last = undefined;
+}

@@ -1,0 +1,81 @@
+/**
+ * The isolate's side of the upstream circuit breaker: asks the shared circuit (`UPSTREAM_CIRCUIT`) whether a call
+ * may go to Podero, and tells it how calls went. A closed answer is reused for 2 s, so a busy isolate asks about
+ * once per 2 s; an open one until its cool-down ends. A circuit that cannot be reached lets calls through (the
+ * breaker protects Podero, it must not take reads down) and says so once in the log.
+ *
+ * @module
+ */
+import { UpstreamAuthError, UpstreamUnavailableError, UserNotFoundError } from "../problems/errors.ts";
+import { ProblemError } from "../problems/problem-error.ts";
+import type { CircuitView } from "./circuit-object.ts";
+import type { CircuitSettings, Outcome } from "./circuit-policy.ts";
+
+const REUSE_CLOSED_MS = 2000;
+
+interface CircuitStub {
+  admit(settings: CircuitSettings): Promise<{ admitted: boolean; view: CircuitView }>;
+  report(outcomes: Outcome[], settings: CircuitSettings): Promise<CircuitView>;
+  state(): Promise<CircuitView>;
+}
+
+/** Refused because the circuit is open: readers fall back to stored copies; it is no failure of this user. */
+export class CircuitOpenError extends UpstreamUnavailableError {}
+
+export interface UpstreamCircuitClient {
+  /** Throws `CircuitOpenError` (503 with Retry-After) when Podero must not be called now. */
+  admit(): Promise<void>;
+  /** How the call went (UserNotFound counts as an answer); the report is sent in the background. */
+  report(error: unknown): void;
+}
+
+const known = new Map<string, { view: CircuitView; at: number }>();
+let unreachableLogged = false;
+
+export function circuitStub(namespace: DurableObjectNamespace | undefined, name: string): CircuitStub | undefined {
+  if (!namespace) return undefined;
+  return namespace.get(namespace.idFromName(name)) as unknown as CircuitStub;
+}
+
+export function circuitClient(stub: CircuitStub | undefined, name: string, settings: CircuitSettings, waitUntil: (promise: Promise<unknown>) => void): UpstreamCircuitClient | undefined {
+  if (!stub) return undefined;
+  const remember = (view: CircuitView) => known.set(name, { view, at: Date.now() });
+  const refuse = (view: CircuitView) => {
+    throw new CircuitOpenError("Podero is failing for many requests; the edge pauses its calls for a moment.", { headers: { "retry-after": String(view.retry_after_s ?? settings.cooldownSeconds) } });
+  };
+  return {
+    async admit() {
+      const cached = known.get(name);
+      const now = Date.now();
+      if (cached?.view.state === "closed" && now - cached.at < REUSE_CLOSED_MS) return;
+      if (cached?.view.state === "open" && now < cached.at + (cached.view.retry_after_s ?? 0) * 1000) refuse(cached.view);
+      let answer: { admitted: boolean; view: CircuitView };
+      try {
+        answer = await stub.admit(settings);
+      } catch (error) {
+        if (!unreachableLogged) console.log(JSON.stringify({ level: "error", message: "upstream circuit unreachable; calls go through", error: error instanceof Error ? error.message : String(error) }));
+        unreachableLogged = true;
+        return;
+      }
+      remember(answer.view);
+      if (!answer.admitted) refuse(answer.view);
+    },
+    report(error) {
+      if (error instanceof CircuitOpenError) return;
+      const outcome: Outcome =
+        error === undefined || error instanceof UserNotFoundError ? { ok: true } : error instanceof UpstreamAuthError ? { ok: false, auth: true } : { ok: !(error instanceof ProblemError ? error.status >= 500 : true) };
+      waitUntil(
+        stub.report([outcome], settings).then(remember, () => undefined),
+      );
+    },
+  };
+}
+
+/** The circuit's state for readiness, or undefined when no circuit is bound or it cannot be reached. */
+export async function circuitState(stub: CircuitStub | undefined): Promise<CircuitView | undefined> {
+  try {
+    return await stub?.state();
+  } catch {
+    return undefined;
+  }
+}

@@ -10,6 +10,7 @@ import type { FakeResponse, Scenario } from "./scenario.ts";
  * `{"detail": …}` errors. Tests steer it per user id, so parallel test files never meet:
  *   PUT  /__fake/users/{user_id}   {"items"?: [...], "queue"?: [FakeResponse…]}  (queue answers first, in order)
  *   GET  /__fake/users/{user_id}   {"calls", "last_headers"}
+ *   GET  /__fake/seen/{request_id} {"seen"}: whether a call to Podero (or its token endpoint) carried that x-request-id
  *   POST /__fake/oauth/revoke      invalidates every issued access token
  *   GET  /__fake/oauth             {"token_requests"}
  *   GET  /__idp/{name}/jwks.json, POST /__idp/{name}/sign {payload, alg?, header?}, POST /__idp/{name}/rotate, GET /__idp/{name}
@@ -45,6 +46,8 @@ export async function startFakePodero(options: FakeOptions = {}) {
   const staticToken = options.staticToken ?? "fake-upstream-token";
   const clients = options.clients ?? { "fake-client": "fake-secret" };
   const users = new Map<string, UserState>();
+  /** The x-request-id of every call to the partner API or the token endpoint: did a given request reach Podero? */
+  const seenRequestIds = new Set<string>();
   const issued = new Set<string>();
   const idp = new FakeIdp();
   let tokenRequests = 0;
@@ -68,6 +71,11 @@ export async function startFakePodero(options: FakeOptions = {}) {
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(body));
     };
+
+    const requestId = req.headers["x-request-id"];
+    if (typeof requestId === "string" && (path === "/oauth2/token/" || LIST_PATH.test(path))) seenRequestIds.add(requestId);
+    const seen = /^\/__fake\/seen\/([\w-]+)$/.exec(path);
+    if (seen) return send(200, { seen: seenRequestIds.has(seen[1]!) });
 
     if (req.method === "POST" && path === "/oauth2/token/") {
       tokenRequests += 1;

@@ -34,6 +34,11 @@ describe("GET /embed/heat-pumps (the card)", () => {
     expect([...html.matchAll(/<script([^>]*)>/g)].every(([, attributes]) => attributes!.includes(`nonce="${nonce}"`))).toBe(true);
     expect(html).toMatch(/<html lang="en">/);
     expect(html).not.toMatch(/Mustermann|erika|onboarding\.example|cloud\.example/i);
+    // README: "one server-rendered page (about 5 KB, its embed token included)" for a heat pump.
+    const bytes = new TextEncoder().encode(html).length;
+    console.log(`card page: ${bytes} bytes`);
+    expect(bytes).toBeGreaterThan(3500);
+    expect(bytes).toBeLessThan(6000);
   });
 
   it("renders upstream strings that name Object.prototype members as plain text (they crashed the card)", async () => {
@@ -108,6 +113,7 @@ describe("GET /embed/heat-pumps (the card)", () => {
     const response = await api("/embed.js");
     expect(response.headers.get("content-type")).toMatch(/^text\/javascript/);
     expect(response.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
+    expect(response.headers.get("cache-control")).toBe("public, max-age=3600");
     expect(await response.text()).toContain("/embed/heat-pumps?token=");
   });
 });

@@ -143,7 +143,14 @@ describe("GET /v1/embed/heat-pumps", () => {
     expect(ok.headers.get("access-control-allow-origin")).toBe(PAGE);
     expect(ok.headers.get("access-control-allow-methods")).toBe("GET");
     expect(ok.headers.get("access-control-allow-headers")).toMatch(/authorization/);
-    expect((await preflight("https://evil.example", `?token=${embed}`)).headers.get("access-control-allow-origin")).toBeNull();
+    const foreign = await preflight("https://evil.example", `?token=${embed}`);
+    expect(foreign.status).toBe(204);
+    expect(foreign.headers.get("access-control-allow-origin")).toBeNull(); // the browser refuses the real request
+    const withoutToken = await preflight(PAGE);
+    expect(withoutToken.status).toBe(204);
+    expect(withoutToken.headers.get("access-control-allow-origin")).toBe(PAGE); // answered for GET; the request itself is checked
+    const nullOrigin = await preflight("null", `?token=${embed}`);
+    expect(nullOrigin.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
 

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import worker from "../../src/index.ts";
-import { api, listPath, newIds, problem, scenario, token, upstreamCalls, type Ids } from "./helpers.ts";
+import { api, FAKE, listPath, newIds, problem, scenario, token, upstreamCalls, type Ids } from "./helpers.ts";
 
 const HEALTHY = heatPump({}, "healthy");
 const WARNING = heatPump({ monitoring_status: "warning", operational_mode: "Hot Water" }, "warning");
@@ -152,9 +152,14 @@ describe("bad parameters never reach the upstream", () => {
 
 describe("service routes", () => {
   it("GET /health answers without auth or upstream", async () => {
-    const response = await api("/health");
+    const seen = async (id: string) => ((await (await fetch(`${FAKE}/__fake/seen/${id}`)).json()) as { seen: boolean }).seen;
+    const response = await api("/health", { headers: { "x-request-id": "health-no-upstream" } });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok" });
+    expect(await seen("health-no-upstream")).toBe(false); // nothing reached the fake Podero (or its token endpoint) …
+    const ids = newIds();
+    await api(listPath(ids), { token: await token(ids), headers: { "x-request-id": "list-does-reach-upstream" } });
+    expect(await seen("list-does-reach-upstream")).toBe(true); // … which would have seen it
   });
 
   it("unknown routes answer a 404 problem", async () => {
@@ -203,8 +208,13 @@ describe("every answer", () => {
     const ids = await withThree();
     const timing = (await api(listPath(ids), { token: ids.jwt })).headers.get("server-timing") ?? "";
     expect(timing).toMatch(/auth;dur=/);
+    expect(timing).toMatch(/cache;dur=/);
     expect(timing).toMatch(/upstream;dur=/);
     expect(timing).toMatch(/total;dur=/);
+    // A cache hit asks Podero nothing: no upstream metric then.
+    const hit = (await api(listPath(ids), { token: ids.jwt })).headers.get("server-timing") ?? "";
+    expect(hit).toMatch(/cache;dur=/);
+    expect(hit).not.toMatch(/upstream;dur=/);
   });
 
   it("a misconfigured edge answers a 500 problem and calls nothing", async () => {

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import worker from "../../src/index.ts";
 import { describe, expect, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
-import { api, listPath, newIds, problem, scenario, token, upstreamCalls, type FakeResponse, type Ids } from "./helpers.ts";
+import { api, FAKE, listPath, newIds, problem, scenario, token, upstreamCalls, type FakeResponse, type Ids } from "./helpers.ts";
 
 /**
  * One request against a scripted upstream. Each has an upstream circuit of its own: a 401 from Podero opens the
@@ -75,8 +75,14 @@ describe("upstream status mapping", () => {
   });
 
   it("does not follow redirects (the token must not travel elsewhere)", async () => {
-    const { response } = await answerWith([{ status: 302, headers: { location: "https://elsewhere.example/steal" } }]);
+    // The target answers and records who called (with which Authorization): following would be seen.
+    const elsewhere = newIds();
+    const target = `${FAKE}/api/partners/v2.0/org/${elsewhere.orgId}/users/${elsewhere.userId}/heat-pumps`;
+    const { response } = await answerWith([{ status: 302, headers: { location: target } }]);
     await problem(response, 502, "upstream_error");
+    const followed = await upstreamCalls(elsewhere.userId);
+    expect(followed.calls).toBe(0);
+    expect(followed.last_headers.authorization).toBeUndefined();
   });
 });
 

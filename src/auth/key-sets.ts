@@ -6,19 +6,22 @@ import type { IssuerConfig } from "../config/config.ts";
 // when a token names an unknown `kid`, and never more often than the cooldown: a flood of tokens with
 // made-up kids costs the issuer at most one request per cooldown.
 const JWKS_COOLDOWN_MS = 30_000;
-/** A key the issuer withdraws is trusted at most this long after (plus a remembered token's 60 s: README says two minutes). */
-const JWKS_MAX_AGE_MS = 60_000;
 const JWKS_TIMEOUT_MS = 3_000;
 
 const keySets = new WeakMap<IssuerConfig, JWTVerifyGetKey>();
 
-export function keySetFor(issuer: IssuerConfig): JWTVerifyGetKey {
+/**
+ * `maxAgeSeconds` (PARTNER_JWKS_MAX_AGE_SECONDS, default 60): a key set is refetched when older, so a key the issuer
+ * withdraws is trusted at most that long (plus a remembered token's 60 s). Unknown kids refetch at most once per
+ * cooldown (30 s, or half the max age when shorter), so a key the issuer adds works within that.
+ */
+export function keySetFor(issuer: IssuerConfig, maxAgeSeconds: number): JWTVerifyGetKey {
   let keySet = keySets.get(issuer);
   if (!keySet) {
     keySet = issuer.jwks_uri
       ? createRemoteJWKSet(new URL(issuer.jwks_uri), {
-          cooldownDuration: JWKS_COOLDOWN_MS,
-          cacheMaxAge: JWKS_MAX_AGE_MS,
+          cooldownDuration: Math.min(JWKS_COOLDOWN_MS, (maxAgeSeconds * 1000) / 2),
+          cacheMaxAge: maxAgeSeconds * 1000,
           timeoutDuration: JWKS_TIMEOUT_MS,
         })
       : createLocalJWKSet(issuer.jwks as JSONWebKeySet);

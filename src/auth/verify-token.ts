@@ -49,7 +49,7 @@ export async function verifyAndRemember(token: string, config: EdgeConfig): Prom
 
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, keySetFor(issuer), {
+    ({ payload } = await jwtVerify(token, keySetFor(issuer, config.jwksMaxAgeSeconds), {
       issuer: issuer.issuer,
       audience: config.audience,
       algorithms: [...ACCEPTED_ALGORITHMS],

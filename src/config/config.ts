@@ -53,6 +53,7 @@ const EnvSchema = z.object({
   UPSTREAM_CLIENT_ID: z.string().min(1).optional(),
   UPSTREAM_CLIENT_SECRET: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).default("heat-pump-edge"),
+  PARTNER_JWKS_MAX_AGE_SECONDS: positiveInt(60, 3600),
   PARTNER_ISSUERS: jsonString(z.array(IssuerSchema)),
   STATE_STALE_AFTER_SECONDS: positiveInt(3600, 30 * 86400),
   CACHE_ENABLED: z.enum(["true", "false"]).default("true"),
@@ -83,6 +84,8 @@ export interface EdgeConfig {
   development: boolean;
   audience: string;
   issuers: readonly IssuerConfig[];
+  /** A fetched JWKS is used at most this long: the bound on trusting a key the issuer withdrew (plus 60 s). */
+  jwksMaxAgeSeconds: number;
   stateStaleAfterSeconds: number;
   upstream: {
     baseUrl: string;
@@ -153,6 +156,7 @@ export function parseConfig(env: Record<string, unknown>): EdgeConfig {
     development,
     audience: vars.JWT_AUDIENCE,
     issuers: Object.freeze(vars.PARTNER_ISSUERS),
+    jwksMaxAgeSeconds: vars.PARTNER_JWKS_MAX_AGE_SECONDS,
     stateStaleAfterSeconds: vars.STATE_STALE_AFTER_SECONDS,
     upstream: Object.freeze({
       baseUrl: vars.UPSTREAM_BASE_URL,

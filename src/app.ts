@@ -3,7 +3,6 @@ import type { Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { etag, RETAINED_304_HEADERS } from "hono/etag";
 import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
 import { partnerAuth } from "./auth/middleware.ts";
@@ -20,6 +19,7 @@ import { configFor } from "./config/config.ts";
 import { readiness } from "./meta/readiness.ts";
 import { healthRoute, problemTypeRoute, readinessRoute } from "./meta/routes.ts";
 import { allowedMethods } from "./middleware/allowed-methods/index.ts";
+import { securityHeaders } from "./middleware/security-headers/index.ts";
 import { NotReadyError, PayloadTooLargeError, PROBLEM_CATALOGUE, RouteNotFoundError, ValidationError } from "./problems/errors.ts";
 import { problemFor } from "./problems/from-error.ts";
 import { problemType, type ProblemError } from "./problems/problem-error.ts";
@@ -85,11 +85,7 @@ export function buildApp() {
   app.use(timing({ total: true, totalDescription: "total" }));
   // The card is made to be framed by partners' pages: its CSP frame-ancestors (the token's origins) decides,
   // so it gets no X-Frame-Options; everything else keeps Hono's defaults.
-  const apiHeaders = secureHeaders({ crossOriginResourcePolicy: false });
-  const cardHeaders = secureHeaders({ crossOriginResourcePolicy: false, xFrameOptions: false, crossOriginOpenerPolicy: false });
-  app.use(async function securityHeaders(c, next) {
-    return (c.req.path.startsWith("/embed") ? cardHeaders : apiHeaders)(c, next);
-  });
+  app.use(securityHeaders((path) => path.startsWith("/embed")));
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
   app.openapi(readinessRoute, async (c) => {

@@ -51,17 +51,27 @@ function decode(value: unknown): Backoff | undefined {
   return { until, failures, code, ...(typeof upstreamStatus === "number" ? { upstreamStatus } : {}) };
 }
 
-/** The failure memory of a key, from this isolate or else KV (another isolate's); undefined when none. */
-export async function readBackoff(kv: KVNamespace, key: string): Promise<Backoff | undefined> {
+/**
+ * The failure memory of a key: this isolate's while its window lasts, else the later of it and KV's (another
+ * isolate may have failed since, and doubled the window); undefined when none.
+ */
+export async function readBackoff(kv: KVNamespace, key: string, now = Date.now()): Promise<Backoff | undefined> {
   const local = remembered.get(key);
-  if (local) return local;
+  if (local && local.until > now) return local;
+  let stored: Backoff | undefined;
   try {
-    const stored = decode(await kv.get(kvKey(key), "json"));
-    if (stored) remembered.set(key, stored);
-    return stored;
+    stored = decode(await kv.get(kvKey(key), "json"));
   } catch {
-    return undefined;
+    return local;
   }
+  const newest = !local || (stored && (stored.failures > local.failures || stored.until > local.until)) ? stored : local;
+  if (newest) remembered.set(key, newest);
+  return newest;
+}
+
+/** This isolate's memory only (no KV read): for paths that must stay cheap, like serving a stale copy. */
+export function rememberedBackoff(key: string): Backoff | undefined {
+  return remembered.get(key);
 }
 
 /** Remembers a failure here and in KV (kept past the window, so the next failure can double it). */

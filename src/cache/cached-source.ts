@@ -2,7 +2,7 @@ import type { AccessGrant } from "../auth/authorize.ts";
 import type { EdgeConfig } from "../config/config.ts";
 import type { CacheOutcome, HeatPumpList, HeatPumpSource, SourceRequest } from "../heat-pumps/source.ts";
 import { PROBLEM_CATALOGUE, UpstreamError, UserNotFoundError } from "../problems/errors.ts";
-import { afterFailure, clearBackoff, readBackoff, remainingSeconds, writeBackoff, type Backoff } from "./backoff.ts";
+import { afterFailure, clearBackoff, readBackoff, rememberedBackoff, remainingSeconds, writeBackoff, type Backoff } from "./backoff.ts";
 import { ProblemError } from "../problems/problem-error.ts";
 import { CircuitOpenError } from "../upstream/circuit.ts";
 import { fetchUserHeatPumps, type UpstreamCall } from "../upstream/client.ts";
@@ -162,8 +162,9 @@ export function cachedSource(config: EdgeConfig, deps: CacheDeps): HeatPumpSourc
         case "fresh":
           return answer(entry, { status: "hit", tier });
         case "stale-while-revalidate": {
-          // No background revalidation inside the key's backoff window: Podero just failed for this user.
-          const backoff = await readBackoff(deps.kv, key);
+          // No background revalidation inside the key's backoff window: Podero just failed for this user. (This
+          // isolate's memory only: a KV read on every stale answer would cost more than the call it may save.)
+          const backoff = rememberedBackoff(key);
           if (!backoff || backoff.until <= Date.now()) {
             deps.waitUntil(
               fetchAndStore(key, grant, call, entry).catch((error: unknown) => {

@@ -171,6 +171,8 @@ export function parseConfig(env: Record<string, unknown>): EdgeConfig {
         failureRatio: vars.UPSTREAM_CIRCUIT_FAILURE_RATIO,
         cooldownSeconds: vars.UPSTREAM_CIRCUIT_COOLDOWN_SECONDS,
         probes: vars.UPSTREAM_CIRCUIT_PROBES,
+        // A probe's call ends within the upstream deadline; one not reported by twice that never will be.
+        probeTimeoutSeconds: Math.ceil((2 * vars.UPSTREAM_TIMEOUT_MS) / 1000) + 1,
       }),
     }),
     cache: Object.freeze({

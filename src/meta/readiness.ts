@@ -16,6 +16,7 @@ type Readiness = z.infer<typeof ReadinessSchema>;
 
 const REUSE_MS = 5000;
 let last: { at: number; readiness: Readiness } | undefined;
+let running: Promise<Readiness> | undefined;
 
 async function probe(run: () => Promise<unknown>): Promise<{ ok: boolean; ms: number; error?: string }> {
   const started = Date.now();
@@ -23,7 +24,9 @@ async function probe(run: () => Promise<unknown>): Promise<{ ok: boolean; ms: nu
     await run();
     return { ok: true, ms: Date.now() - started };
   } catch (error) {
-    return { ok: false, ms: Date.now() - started, error: error instanceof Error ? error.message.slice(0, 200) : "failed" };
+    // The operator's log has the reason; an unauthenticated caller learns only that it failed.
+    console.log(JSON.stringify({ level: "error", message: "readiness probe failed", error: error instanceof Error ? error.message.slice(0, 200) : String(error) }));
+    return { ok: false, ms: Date.now() - started, error: "failed" };
   }
 }
 
@@ -36,6 +39,12 @@ export interface ReadinessDeps {
 
 export async function readiness(deps: ReadinessDeps): Promise<Readiness> {
   if (last && Date.now() - last.at < REUSE_MS) return last.readiness;
+  // Concurrent callers share one round of probes (a burst on a cold isolate costs one, not one each).
+  running ??= measure(deps).finally(() => (running = undefined));
+  return running;
+}
+
+async function measure(deps: ReadinessDeps): Promise<Readiness> {
   const unbound = async () => {
     throw new Error("not bound");
   };

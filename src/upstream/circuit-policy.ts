@@ -13,6 +13,8 @@ export interface CircuitSettings {
   failureRatio: number;
   cooldownSeconds: number;
   probes: number;
+  /** A probe not reported within this long (its caller went away) no longer holds its place. */
+  probeTimeoutSeconds: number;
 }
 
 export type CircuitStateName = "closed" | "open" | "half-open";
@@ -23,9 +25,11 @@ export interface CircuitState {
   since: number;
   /** While open: epoch ms when probes may start. */
   openUntil: number;
-  /** Outcomes in the window (closed), oldest first. */
-  outcomes: { at: number; ok: boolean }[];
+  /** Outcomes in the window (closed), counted per second, oldest first: at most `windowSeconds` entries. */
+  outcomes: { second: number; ok: number; failed: number }[];
   probesGranted: number;
+  /** Epoch ms of the last probe granted. */
+  probesGrantedAt?: number;
   probeSuccesses: number;
   /** Why it last opened: `failure_ratio` or `upstream_auth_failed`. */
   reason?: string;
@@ -56,8 +60,12 @@ export function admit(state: CircuitState, now: number, settings: CircuitSetting
   const current = tick(state, now);
   if (current.state === "closed") return { state: current, admitted: true };
   if (current.state === "open") return { state: current, admitted: false };
-  if (current.probesGranted >= settings.probes) return { state: current, admitted: false };
-  return { state: { ...current, probesGranted: current.probesGranted + 1 }, admitted: true };
+  // Probes whose outcome never came (a caller cancelled, a report lost) are given out again, or the circuit would
+  // stay half-open, refusing everything, for good.
+  const lapsed = current.probesGrantedAt !== undefined && now - current.probesGrantedAt > settings.probeTimeoutSeconds * 1000;
+  const granted = lapsed ? 0 : current.probesGranted;
+  if (granted >= settings.probes) return { state: current, admitted: false };
+  return { state: { ...current, probesGranted: granted + 1, probesGrantedAt: now }, admitted: true };
 }
 
 /** One call's outcome. */
@@ -73,9 +81,16 @@ export function record(state: CircuitState, outcome: Outcome, now: number, setti
       return successes >= settings.probes ? closedCircuit(now) : { ...current, probeSuccesses: successes };
     }
     case "closed": {
-      const outcomes = [...current.outcomes.filter((entry) => entry.at > now - settings.windowSeconds * 1000), { at: now, ok: outcome.ok }].slice(-1000);
-      const failed = outcomes.filter((entry) => !entry.ok).length;
-      if (outcomes.length >= settings.minCalls && failed / outcomes.length >= settings.failureRatio) return open(now, settings, "failure_ratio");
+      const second = Math.floor(now / 1000);
+      const kept = current.outcomes.filter((bucket) => bucket.second > second - settings.windowSeconds);
+      const last = kept.at(-1);
+      const outcomes =
+        last?.second === second
+          ? [...kept.slice(0, -1), { second, ok: last.ok + (outcome.ok ? 1 : 0), failed: last.failed + (outcome.ok ? 0 : 1) }]
+          : [...kept, { second, ok: outcome.ok ? 1 : 0, failed: outcome.ok ? 0 : 1 }];
+      const failed = outcomes.reduce((sum, bucket) => sum + bucket.failed, 0);
+      const calls = failed + outcomes.reduce((sum, bucket) => sum + bucket.ok, 0);
+      if (calls >= settings.minCalls && failed / calls >= settings.failureRatio) return open(now, settings, "failure_ratio");
       return { ...current, outcomes };
     }
   }

@@ -29,8 +29,18 @@ export interface UpstreamCircuitClient {
   report(error: unknown): void;
 }
 
+/** Longest wait for the circuit's answer: past it the call goes through (a slow circuit must not stall reads). */
+const CIRCUIT_TIMEOUT_MS = 1000;
+const LOG_UNREACHABLE_EVERY_MS = 60_000;
+
 const known = new Map<string, { view: CircuitView; at: number }>();
-let unreachableLogged = false;
+let unreachableLoggedAt = 0;
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => timer !== null && clearTimeout(timer));
+}
 
 export function circuitStub(namespace: DurableObjectNamespace | undefined, name: string): CircuitStub | undefined {
   if (!namespace) return undefined;
@@ -51,10 +61,12 @@ export function circuitClient(stub: CircuitStub | undefined, name: string, setti
       if (cached?.view.state === "open" && now < cached.at + (cached.view.retry_after_s ?? 0) * 1000) refuse(cached.view);
       let answer: { admitted: boolean; view: CircuitView };
       try {
-        answer = await stub.admit(settings);
+        answer = await within(stub.admit(settings), CIRCUIT_TIMEOUT_MS);
       } catch (error) {
-        if (!unreachableLogged) console.log(JSON.stringify({ level: "error", message: "upstream circuit unreachable; calls go through", error: error instanceof Error ? error.message : String(error) }));
-        unreachableLogged = true;
+        if (now - unreachableLoggedAt > LOG_UNREACHABLE_EVERY_MS) {
+          unreachableLoggedAt = now;
+          console.log(JSON.stringify({ level: "error", message: "upstream circuit unreachable; calls go through", error: error instanceof Error ? error.message : String(error) }));
+        }
         return;
       }
       remember(answer.view);
@@ -63,7 +75,7 @@ export function circuitClient(stub: CircuitStub | undefined, name: string, setti
     report(error) {
       if (error instanceof CircuitOpenError) return;
       const outcome: Outcome =
-        error === undefined || error instanceof UserNotFoundError ? { ok: true } : error instanceof UpstreamAuthError ? { ok: false, auth: true } : { ok: !(error instanceof ProblemError ? error.status >= 500 : true) };
+        error === undefined || error instanceof UserNotFoundError ? { ok: true } : error instanceof UpstreamAuthError ? { ok: false, auth: credentialsRefused(error) } : { ok: !(error instanceof ProblemError ? error.status >= 500 : true) };
       waitUntil(
         stub.report([outcome], settings).then(remember, () => undefined),
       );
@@ -71,10 +83,19 @@ export function circuitClient(stub: CircuitStub | undefined, name: string, setti
   };
 }
 
+/**
+ * Podero refused the edge's credentials for everything: a 401 on a data call (after one renewal) or a refusal at
+ * the token endpoint. A 403 on a data call may concern one organisation only: a failure, not a reason to open at once.
+ */
+function credentialsRefused(error: UpstreamAuthError): boolean {
+  const cause = error.cause as { credentialsRefused?: boolean } | undefined;
+  return cause?.credentialsRefused !== false;
+}
+
 /** The circuit's state for readiness, or undefined when no circuit is bound or it cannot be reached. */
 export async function circuitState(stub: CircuitStub | undefined): Promise<CircuitView | undefined> {
   try {
-    return await stub?.state();
+    return stub ? await within(stub.state(), CIRCUIT_TIMEOUT_MS) : undefined;
   } catch {
     return undefined;
   }

@@ -136,7 +136,8 @@ async function statusProblem(response: Response) {
   const status = response.status;
   if (status === 404) return new UserNotFoundError("Podero does not know this user in this organisation.");
   if (status === 401 || status === 403) {
-    return new UpstreamAuthError(`Podero refused the edge's credentials (${status}).`);
+    // A 401 refuses the edge's credentials for everything; a 403 may be one organisation the account does not cover.
+    return new UpstreamAuthError(`Podero refused the edge's credentials (${status}).`, { extensions: {}, cause: { credentialsRefused: status === 401 } });
   }
   if (status === 429 || status === 503) {
     const seconds = retryAfterSeconds(response.headers.get("retry-after"));

@@ -1,6 +1,8 @@
 /**
  * Cloudflare Queues' limits, kept by size and count: a message ≤ 128 KB, a `sendBatch` ≤ 100 messages and
- * ≤ 256 KB in all. Fan-out to many subscriptions crosses the size limit long before the count one.
+ * ≤ 256 KB in all. Fan-out to many subscriptions crosses the size limit long before the count one. Messages are
+ * sent as JSON (`contentType: "json"`), so their size is their UTF-8 JSON — what is counted here — and not V8's
+ * serialisation, which stores a whole string at two bytes a character once one character is outside Latin-1.
  *
  * @module
  */
@@ -32,4 +34,9 @@ export function batchesBySize<T>(bodies: readonly T[]): T[][] {
   }
   if (batch.length > 0) batches.push(batch);
   return batches;
+}
+
+/** Sends every body, as JSON, in batches within the limits. */
+export async function sendAll<T>(queue: Queue<T>, bodies: readonly T[]): Promise<void> {
+  for (const batch of batchesBySize(bodies)) await queue.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
 }

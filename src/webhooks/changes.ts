@@ -48,11 +48,6 @@ export function changedFields(previous: HeatPump, current: HeatPump): string[] {
   return [...paths].filter((path) => !NOISE.has(path) && before.get(path) !== after.get(path)).sort();
 }
 
-/** The meaningful content of a heat pump (noise left out), as one string: what an event id is made from. */
-export function contentOf(heatPump: HeatPump): string {
-  return JSON.stringify([...leaves(publicHeatPump(heatPump), "", new Map())].filter(([path]) => !NOISE.has(path)));
-}
-
 /** What a webhook may say about a heat pump: the reshaped heat pump without its owner or fields unknown to the edge. */
 export function publicHeatPump(heatPump: HeatPump): HeatPump {
   return { ...heatPump, owner: { id: heatPump.owner.id, external_id: null }, additional_upstream_fields: {} };

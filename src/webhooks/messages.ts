@@ -20,6 +20,8 @@ export interface DeliverMessage {
   payload: string;
   /** 1-based attempt number. */
   attempt: number;
+  /** Epoch seconds of the first attempt: no Retry-After carries a delivery past the schedule's end from it. */
+  first_at?: number;
   /** Queues delay at most 12 h: a longer wait hops through the queue until this time (epoch seconds). */
   not_before?: number;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { admit, closedCircuit, record, tick, type CircuitSettings } from "../../src/upstream/circuit-policy.ts";
 
-const SETTINGS: CircuitSettings = { windowSeconds: 30, minCalls: 4, failureRatio: 0.5, cooldownSeconds: 10, probes: 2 };
+const SETTINGS: CircuitSettings = { windowSeconds: 30, minCalls: 4, failureRatio: 0.5, cooldownSeconds: 10, probes: 2, probeTimeoutSeconds: 9 };
 const T = 1_000_000;
 
 describe("the upstream circuit's rules", () => {
@@ -21,7 +21,7 @@ describe("the upstream circuit's rules", () => {
     for (let i = 0; i < 3; i++) state = record(state, { ok: false }, T, SETTINGS);
     state = record(state, { ok: false }, T + 31_000, SETTINGS);
     expect(state.state).toBe("closed");
-    expect(state.outcomes).toHaveLength(1);
+    expect(state.outcomes).toEqual([{ second: Math.floor((T + 31_000) / 1000), ok: 0, failed: 1 }]);
   });
 
   it("opens at once when Podero refuses the edge's credentials", () => {
@@ -43,5 +43,22 @@ describe("the upstream circuit's rules", () => {
     closing = record(closing, { ok: true }, T + 10_600, SETTINGS);
     expect(closing.state).toBe("closed");
     expect(tick(closing, T + 99_000).state).toBe("closed");
+  });
+
+  it("gives probes out again when their outcomes never come, so it cannot stay half-open for good", () => {
+    const opened = record(closedCircuit(T), { ok: false, auth: true }, T, SETTINGS);
+    let { state } = admit(opened, T + 10_000, SETTINGS);
+    ({ state } = admit(state, T + 10_001, SETTINGS)); // both probes out; their callers go away
+    expect(admit(state, T + 15_000, SETTINGS).admitted).toBe(false);
+    expect(admit(state, T + 19_500, SETTINGS).admitted).toBe(true); // 9 s after the last grant
+  });
+
+  it("counts calls per second, so any minimum number of calls can be reached", () => {
+    const settings = { ...SETTINGS, minCalls: 5000 };
+    let state = closedCircuit(T);
+    for (let i = 0; i < 4999; i++) state = record(state, { ok: false }, T + i, settings);
+    expect(state.state).toBe("closed");
+    expect(state.outcomes.length).toBeLessThanOrEqual(5);
+    expect(record(state, { ok: false }, T + 4999, settings).state).toBe("open");
   });
 });

@@ -11,7 +11,7 @@ import { eventId } from "../../src/webhooks/event-id.ts";
 import { EVENT_SCHEMAS } from "../../src/webhooks/event-schemas.ts";
 import { EVENT_TYPES } from "../../src/webhooks/store/subscriptions.ts";
 import { checkReceiverUrl } from "../../src/webhooks/receiver-url.ts";
-import { afterAttempt, RETRY_DELAYS_S } from "../../src/webhooks/worker/retry-schedule.ts";
+import { afterAttempt, RETRY_DELAYS_S, SCHEDULE_END_S } from "../../src/webhooks/worker/retry-schedule.ts";
 import { newWebhookSecret, signWebhook } from "../../src/webhooks/signature.ts";
 
 const NOW = Date.parse("2026-11-29T10:00:00Z");
@@ -158,6 +158,10 @@ describe("afterAttempt (retry schedule)", () => {
       expect(verdict, String(huge)).toEqual({ outcome: "retry", delaySeconds: Number.isFinite(huge) ? 86_400 : 1800 }); // nonsense is ignored
     }
     expect(afterAttempt(RETRY_DELAYS_S.length + 1, 429, 10 ** 12, noJitter)).toEqual({ outcome: "dead-letter" });
+    // Nine capped waits would be nine days: the schedule's end (about 3.2 days from the first attempt) bounds them all.
+    expect(afterAttempt(3, 503, 86_400, noJitter, SCHEDULE_END_S - 100)).toEqual({ outcome: "retry", delaySeconds: 100 });
+    expect(afterAttempt(3, 503, 86_400, noJitter, SCHEDULE_END_S)).toEqual({ outcome: "dead-letter" });
+    expect(SCHEDULE_END_S / 86_400).toBeLessThan(3.5);
   });
 });
 
@@ -209,6 +213,12 @@ describe("eventId", () => {
   it("is the same for the same change from the same snapshot, whenever it is computed", async () => {
     expect(await eventId(origin, moved())).toBe(await eventId(origin, moved()));
     expect(await eventId(origin, moved())).toMatch(/^msg_[0-9a-f]{32}$/);
+  });
+
+  it("is the same when a re-run sees the same change with other moving values (power, temperatures)", async () => {
+    const rerun = detectChanges(reshaped(a), reshaped({ ...a, connection_status: "error", current_power_consumption_w: 1180, dhw_temperature: 47.9 }))[0]!;
+    expect(rerun.type).toBe("heat_pump.status_changed");
+    expect(await eventId(origin, rerun)).toBe(await eventId(origin, moved()));
   });
 
   it("differs for the same change from a later snapshot, and between heat pumps and types", async () => {

@@ -114,4 +114,13 @@ describe("the upstream circuit breaker", () => {
     await problem(await readUser(settings, other), 503, "upstream_unavailable");
     expect((await upstreamCalls(other.userId)).calls).toBe(0);
   });
+
+  it("does not open for a 403 on a data call (it may concern one organisation only)", async () => {
+    const settings = circuitSettings();
+    const ids = newIds();
+    await scenario(ids.userId, { queue: [{ status: 403, json: { detail: "You do not have permission to perform this action." } }] });
+    await problem(await readUser(settings, ids), 502, "upstream_auth_failed");
+    const state = (await (await ready(settings)).json()) as { checks: { upstream_circuit: { state: string } } };
+    expect(state.checks.upstream_circuit.state).toBe("closed");
+  });
 });

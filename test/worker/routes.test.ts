@@ -156,6 +156,14 @@ describe("service routes", () => {
     const response = await api("/health", { headers: { "x-request-id": "health-no-upstream" } });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok" });
+    // The browser-hardening headers every answer carries (the card's differ: card.test.ts).
+    expect(Object.fromEntries(["x-content-type-options", "x-frame-options", "referrer-policy", "strict-transport-security", "cross-origin-opener-policy"].map((name) => [name, response.headers.get(name)]))).toEqual({
+      "x-content-type-options": "nosniff",
+      "x-frame-options": "SAMEORIGIN",
+      "referrer-policy": "no-referrer",
+      "strict-transport-security": "max-age=15552000; includeSubDomains",
+      "cross-origin-opener-policy": "same-origin",
+    });
     expect(await seen("health-no-upstream")).toBe(false); // nothing reached the fake Podero (or its token endpoint) …
     const ids = newIds();
     await api(listPath(ids), { token: await token(ids), headers: { "x-request-id": "list-does-reach-upstream" } });

@@ -9,7 +9,7 @@ import { FAKE, newIds, scenario, upstreamCalls } from "./helpers.ts";
 // Called directly (inside workerd, over real HTTP), since the worker under test runs with a static token.
 
 function upstreamConfig(clientSecret = "fake-secret", clientId = "fake-client"): EdgeConfig["upstream"] {
-  const circuit = { name: "oauth-test", windowSeconds: 30, minCalls: 20, failureRatio: 0.5, cooldownSeconds: 30, probes: 3 };
+  const circuit = { name: "oauth-test", windowSeconds: 30, minCalls: 20, failureRatio: 0.5, cooldownSeconds: 30, probes: 3, probeTimeoutSeconds: 9 };
   return { baseUrl: FAKE, timeoutMs: 2000, maxBodyBytes: 1 << 20, credentials: { kind: "client_credentials", clientId, clientSecret }, circuit };
 }
 

@@ -198,7 +198,7 @@ export const listDeliveries: RouteHandler<typeof routes.listDeliveriesRoute, App
   const grant = org(c, org_id);
   await found(c, grant.orgId, webhook_id);
   const { limit, after } = c.req.valid("query");
-  const results = await events.listAttempts(db(c), webhook_id, limit + 1, after);
+  const results = await events.listAttempts(db(c), grant.orgId, webhook_id, limit + 1, after);
   const page = results.slice(0, limit);
   const last = page.at(-1);
   return c.json({ data: page, next: results.length > limit && last ? `${last.created_at}|${last.id}` : null }, 200, NO_STORE);

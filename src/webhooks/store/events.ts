@@ -74,14 +74,17 @@ export interface AttemptLogRow extends Omit<AttemptRow, "subscription_id"> {
   created_at: string;
 }
 
-/** One page of a subscription's delivery log, newest first; `after` is the created_at|id of the last row seen. */
-export async function listAttempts(db: D1Database, subscriptionId: string, limit: number, after: string | undefined): Promise<AttemptLogRow[]> {
+/**
+ * One page of a subscription's delivery log, newest first; `after` is the created_at|id of the last row seen. Only
+ * when the subscription is the organisation's (the log has no organisation of its own).
+ */
+export async function listAttempts(db: D1Database, orgId: string, subscriptionId: string, limit: number, after: string | undefined): Promise<AttemptLogRow[]> {
   const [afterAt, afterId] = (after ?? "").split("|");
   const { results } = await db
     .prepare(
-      "SELECT id, event_id, event_type, attempt, response_status, duration_ms, next_retry_at, outcome, created_at FROM webhook_deliveries WHERE subscription_id = ?1 AND (?2 = '' OR created_at < ?2 OR (created_at = ?2 AND id < ?3)) ORDER BY created_at DESC, id DESC LIMIT ?4",
+      "SELECT id, event_id, event_type, attempt, response_status, duration_ms, next_retry_at, outcome, created_at FROM webhook_deliveries WHERE subscription_id = ?1 AND (?2 = '' OR created_at < ?2 OR (created_at = ?2 AND id < ?3)) AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = ?1 AND s.org_id = ?5) ORDER BY created_at DESC, id DESC LIMIT ?4",
     )
-    .bind(subscriptionId, afterAt ?? "", afterId ?? "", limit)
+    .bind(subscriptionId, afterAt ?? "", afterId ?? "", limit, orgId)
     .all<AttemptLogRow>();
   return results;
 }

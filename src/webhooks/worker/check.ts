@@ -7,7 +7,7 @@ import { reshapeHeatPump } from "../../heat-pumps/reshape.ts";
 import type { HeatPump } from "../../heat-pumps/schemas.ts";
 import type { HeatPumpList } from "../../heat-pumps/source.ts";
 import type { UpstreamCircuitClient } from "../../upstream/circuit.ts";
-import { batchesBySize } from "../batches.ts";
+import { sendAll } from "../batches.ts";
 import { detectChanges, nextSnapshot, webhookPayload, type ChangeEvent, type Unreadable } from "../changes.ts";
 import { eventId } from "../event-id.ts";
 import type { CheckMessage, DeliverMessage } from "../messages.ts";
@@ -74,6 +74,8 @@ export async function checkUser(message: CheckMessage, deps: CheckDeps): Promise
   const stored = await readSnapshot(deps.db, grant.orgId, grant.userId);
   const previous = stored ? (JSON.parse(stored.heat_pumps) as HeatPump[]) : undefined;
   const unreadable = unreadableOf(list);
+  // A baseline only from a complete answer: an item left out now would be "created" when it reads again.
+  if (!stored && (unreadable.anonymous || unreadable.ids.size > 0)) return { events: 0, deliveries: 0, skipped: "baseline waits for a complete answer" };
   const events = detectChanges(previous, current, unreadable);
 
   const deliveries: DeliverMessage[] = [];
@@ -92,7 +94,7 @@ export async function checkUser(message: CheckMessage, deps: CheckDeps): Promise
     }
     // Kept for replay, then queued — both before the snapshot moves, so a crash loses nothing (a re-run repeats the ids).
     await recordEvents(deps.db, records);
-    for (const batch of batchesBySize(deliveries)) await deps.queue.sendBatch(batch.map((body) => ({ body })));
+    await sendAll(deps.queue, deliveries);
   }
   const snapshot = JSON.stringify(nextSnapshot(previous, current, unreadable));
   await advanceSnapshot(deps.db, grant.orgId, grant.userId, snapshot, new Date(Date.now()).toISOString(), stored?.taken_at ?? null);

@@ -56,7 +56,7 @@ export async function deliver(message: DeliverMessage, deps: DeliveryDeps): Prom
   if (message.not_before && message.not_before > nowS) {
     // A wait longer than the queue allows hops through it; never longer than the longest retry delay.
     const wait = Math.min(message.not_before - nowS, MAX_RETRY_DELAY_S);
-    await deps.queue.send({ ...message, not_before: nowS + wait }, { delaySeconds: Math.min(MAX_QUEUE_DELAY_S, wait) });
+    await deps.queue.send({ ...message, not_before: nowS + wait }, { delaySeconds: Math.min(MAX_QUEUE_DELAY_S, wait), contentType: "json" });
     return "waiting";
   }
   const row = await findSubscription(deps.db, message.org_id, message.subscription_id);
@@ -85,7 +85,8 @@ export async function deliver(message: DeliverMessage, deps: DeliveryDeps): Prom
   } catch {
     status = undefined; // timeout or network: retried like a 5xx
   }
-  const verdict = afterAttempt(message.attempt, status, retryAfter);
+  const firstAt = message.first_at ?? nowS;
+  const verdict = afterAttempt(message.attempt, status, retryAfter, Math.random, nowS - firstAt);
   const nextRetryAt = verdict.outcome === "retry" ? new Date(Date.now() + verdict.delaySeconds * 1000).toISOString() : null;
   const outcome = ({ delivered: "delivered", retry: "retrying", disable: "disabled", "dead-letter": "dead-lettered" } as const)[verdict.outcome];
   await logAttempt(deps.db, { subscription_id: subscription.id, event_id: message.event_id, event_type: message.event_type, attempt: message.attempt, response_status: status ?? null, duration_ms: Date.now() - started, next_retry_at: nextRetryAt, outcome });
@@ -95,15 +96,15 @@ export async function deliver(message: DeliverMessage, deps: DeliveryDeps): Prom
       await markDelivered(deps.db, subscription.org_id, subscription.id);
       break;
     case "retry": {
-      const next = { ...message, attempt: message.attempt + 1, not_before: nowS + verdict.delaySeconds };
-      await deps.queue.send(next, { delaySeconds: Math.min(MAX_QUEUE_DELAY_S, verdict.delaySeconds) });
+      const next = { ...message, attempt: message.attempt + 1, not_before: nowS + verdict.delaySeconds, first_at: firstAt };
+      await deps.queue.send(next, { delaySeconds: Math.min(MAX_QUEUE_DELAY_S, verdict.delaySeconds), contentType: "json" });
       break;
     }
     case "disable":
       await disableSubscription(deps.db, subscription.org_id, subscription.id, new Date().toISOString());
       break;
     case "dead-letter":
-      await deps.deadLetters.send(message);
+      await deps.deadLetters.send(message, { contentType: "json" });
       await markDeadLettered(deps.db, subscription.org_id, subscription.id, DISABLE_AFTER_FAILED_EVENTS);
       break;
   }

@@ -3,8 +3,10 @@
 // 24 h: the number of attempts is fixed, so no answer can keep an event alive past the schedule's end.
 export const RETRY_DELAYS_S = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 14 * 3600, 20 * 3600, 24 * 3600] as const;
 
-/** The longest a receiver's Retry-After may push the next attempt (and never past the schedule's last attempt). */
+/** The longest a receiver's Retry-After may push the next attempt (and never past the schedule's end). */
 export const MAX_RETRY_DELAY_S = 24 * 3600;
+/** The schedule's end, from the first attempt: all its delays with their largest jitter. */
+export const SCHEDULE_END_S = Math.ceil(RETRY_DELAYS_S.reduce((sum, delay) => sum + delay, 0) * 1.1);
 
 export type DeliveryVerdict =
   | { outcome: "delivered" }
@@ -17,12 +19,16 @@ export type DeliveryVerdict =
  * 2xx: delivered. 410 Gone: the subscription is disabled at once. Otherwise retry on the schedule; after
  * the last retry, the message goes to the dead-letter queue.
  */
-export function afterAttempt(attempt: number, status: number | undefined, retryAfterSeconds: number | undefined, random = Math.random): DeliveryVerdict {
+export function afterAttempt(attempt: number, status: number | undefined, retryAfterSeconds: number | undefined, random = Math.random, sinceFirstS = 0): DeliveryVerdict {
   if (status !== undefined && status >= 200 && status < 300) return { outcome: "delivered" };
   if (status === 410) return { outcome: "disable" };
   const scheduled = RETRY_DELAYS_S[attempt - 1];
   if (scheduled === undefined) return { outcome: "dead-letter" };
   const jittered = Math.round(scheduled * (0.9 + 0.2 * random()));
   const asked = (status === 429 || status === 503) && retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) ? retryAfterSeconds : 0;
-  return { outcome: "retry", delaySeconds: Math.min(MAX_RETRY_DELAY_S, Math.max(jittered, asked)) };
+  const delay = Math.min(MAX_RETRY_DELAY_S, Math.max(jittered, asked));
+  // However the receiver asked to wait, the last attempt is within the schedule's end.
+  const left = SCHEDULE_END_S - sinceFirstS;
+  if (left <= 0) return { outcome: "dead-letter" };
+  return { outcome: "retry", delaySeconds: Math.min(delay, left) };
 }

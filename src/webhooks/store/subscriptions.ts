@@ -122,3 +122,14 @@ export async function claimReplay(db: D1Database, orgId: string, id: string, now
     .run();
   return result.meta.changes > 0;
 }
+
+/**
+ * Does the subscription ask for this event type (and, when given, this user)? One rule for choosing receivers at
+ * detection and for cancelling a pending delivery when the subscription changed since. `webhook.test` always is.
+ */
+export function subscriptionWants(row: SubscriptionRow, eventType: string, userId?: string): boolean {
+  const types = JSON.parse(row.events) as string[];
+  const users = row.user_ids === null ? null : (JSON.parse(row.user_ids) as string[]);
+  const typeWanted = eventType === "webhook.test" || types.length === 0 || types.includes(eventType);
+  return typeWanted && (userId === undefined || users === null || users.includes(userId));
+}

@@ -8,12 +8,12 @@ import type { HeatPump } from "../../heat-pumps/schemas.ts";
 import type { HeatPumpList } from "../../heat-pumps/source.ts";
 import type { UpstreamCircuitClient } from "../../upstream/circuit.ts";
 import { sendAll } from "../batches.ts";
-import { detectChanges, nextSnapshot, webhookPayload, type ChangeEvent, type Unreadable } from "../changes.ts";
+import { detectChanges, nextSnapshot, webhookPayload, type Unreadable } from "../changes.ts";
 import { eventId } from "../event-id.ts";
 import type { CheckMessage, DeliverMessage } from "../messages.ts";
 import { recordEvents, type EventRow } from "../store/events.ts";
 import { advanceSnapshot, readSnapshot } from "../store/snapshots.ts";
-import { activeSubscriptions, type SubscriptionRow } from "../store/subscriptions.ts";
+import { activeSubscriptions, subscriptionWants } from "../store/subscriptions.ts";
 
 export interface CheckDeps {
   config: EdgeConfig;
@@ -34,12 +34,6 @@ export interface CheckResult {
 /** Items Podero sent that could not be read: nothing may be concluded about them (least of all a deletion). */
 function unreadableOf(list: HeatPumpList): Unreadable {
   return { ids: new Set(list.invalid.flatMap((item) => (item.id ? [item.id] : []))), anonymous: list.invalid.some((item) => !item.id) };
-}
-
-function wants(subscription: SubscriptionRow, event: ChangeEvent, userId: string): boolean {
-  const types = JSON.parse(subscription.events) as string[];
-  const users = subscription.user_ids === null ? null : (JSON.parse(subscription.user_ids) as string[]);
-  return (types.length === 0 || types.includes(event.type)) && (users === null || users.includes(userId));
 }
 
 /**
@@ -87,7 +81,7 @@ export async function checkUser(message: CheckMessage, deps: CheckDeps): Promise
       // The id and the body come from the change itself (and when the edge saw it): a re-run repeats both.
       const id = await eventId(origin, event);
       const payload = webhookPayload(event, new Date(seenAt));
-      for (const subscription of subscriptions.filter((candidate) => wants(candidate, event, grant.userId))) {
+      for (const subscription of subscriptions.filter((candidate) => subscriptionWants(candidate, event.type, grant.userId))) {
         deliveries.push({ kind: "deliver", org_id: grant.orgId, subscription_id: subscription.id, event_id: id, event_type: event.type, payload, attempt: 1 });
         records.push({ subscription_id: subscription.id, event_id: id, org_id: grant.orgId, event_type: event.type, payload, created_at: new Date(seenAt).toISOString() });
       }

@@ -5,7 +5,7 @@ import type { DeliverMessage } from "../messages.ts";
 import { openSecret } from "../secret-box.ts";
 import { signWebhook } from "../signature.ts";
 import { logAttempt } from "../store/events.ts";
-import { disableSubscription, findSubscription, markDeadLettered, markDelivered, type SubscriptionRow } from "../store/subscriptions.ts";
+import { disableSubscription, findSubscription, markDeadLettered, markDelivered, subscriptionWants, type SubscriptionRow } from "../store/subscriptions.ts";
 
 const DELIVERY_TIMEOUT_MS = 15_000;
 /** Cloudflare Queues' longest delay. */
@@ -32,8 +32,7 @@ async function signingSecrets(row: SubscriptionRow, secretsKey: string | undefin
 function cancelled(row: SubscriptionRow | null, message: DeliverMessage, issuers: readonly IssuerConfig[]): string | null {
   if (!row) return "the subscription was deleted";
   if (row.enabled !== 1 || row.status === "disabled") return "the subscription is disabled";
-  const types = JSON.parse(row.events) as string[];
-  if (message.event_type !== "webhook.test" && types.length > 0 && !types.includes(message.event_type)) return "the subscription no longer asks for this event type";
+  if (!subscriptionWants(row, message.event_type)) return "the subscription no longer asks for this event type";
   if (!issuerMayActFor(issuers, row.issuer, row.org_id)) return "the subscription's issuer may no longer act for this organisation";
   return null;
 }

@@ -13,6 +13,7 @@ import type { FakeResponse, Scenario } from "./scenario.ts";
  *   GET  /__fake/seen/{request_id} {"seen"}: whether a call to Podero (or its token endpoint) carried that x-request-id
  *   POST /__fake/oauth/revoke      invalidates every issued access token
  *   GET  /__fake/oauth             {"token_requests"}
+ *   GET  /__fake/oauth/clients/{id} {"token_requests"} of one client ("short-lived-…" clients get 600 s tokens)
  *   GET  /__idp/{name}/jwks.json, POST /__idp/{name}/sign {payload, alg?, header?}, POST /__idp/{name}/rotate, GET /__idp/{name}
  * and a webhook receiver for the webhook tests:
  *   POST /__receiver/{id} records the request and answers the next scripted status (default 204);
@@ -51,6 +52,7 @@ export async function startFakePodero(options: FakeOptions = {}) {
   const issued = new Set<string>();
   const idp = new FakeIdp();
   let tokenRequests = 0;
+  const tokenRequestsByClient = new Map<string, number>();
   const receivers = new Map<string, { statuses: ScriptedAnswer[]; received: { headers: Record<string, string | undefined>; body: string }[] }>();
   const receiver = (id: string) => {
     let state = receivers.get(id);
@@ -81,11 +83,14 @@ export async function startFakePodero(options: FakeOptions = {}) {
       tokenRequests += 1;
       const [id, secret] = Buffer.from((req.headers.authorization ?? "").replace(/^Basic /, ""), "base64").toString().split(":");
       const body = JSON.parse((await readBody(req)) || "{}") as { grant_type?: string };
-      if (!id || clients[id] !== secret) return send(401, { error: "invalid_client" });
+      // "short-lived-…" clients (secret "fake-secret") get 10-minute tokens, so a test can see when they are renewed.
+      const shortLived = id?.startsWith("short-lived-") && secret === "fake-secret";
+      if (!id || (clients[id] !== secret && !shortLived)) return send(401, { error: "invalid_client" });
       if (body.grant_type !== "client_credentials") return send(400, { error: "unsupported_grant_type" });
+      tokenRequestsByClient.set(id, (tokenRequestsByClient.get(id) ?? 0) + 1);
       const token = `oauth-${crypto.randomUUID()}`;
       issued.add(token);
-      return send(200, { access_token: token, expires_in: 36000, token_type: "Bearer", scope: "read write" });
+      return send(200, { access_token: token, expires_in: shortLived ? 600 : 36000, token_type: "Bearer", scope: "read write" });
     }
 
     const list = LIST_PATH.exec(path);
@@ -119,6 +124,8 @@ export async function startFakePodero(options: FakeOptions = {}) {
       return send(204, null);
     }
     if (path === "/__fake/oauth") return send(200, { token_requests: tokenRequests });
+    const clientRequests = /^\/__fake\/oauth\/clients\/([\w-]+)$/.exec(path);
+    if (clientRequests) return send(200, { token_requests: tokenRequestsByClient.get(clientRequests[1]!) ?? 0 });
 
     const hook = /^\/__receiver\/([\w-]+)$/.exec(path);
     if (hook) {

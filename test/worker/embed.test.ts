@@ -151,6 +151,14 @@ describe("GET /v1/embed/heat-pumps", () => {
     expect(withoutToken.headers.get("access-control-allow-origin")).toBe(PAGE); // answered for GET; the request itself is checked
     const nullOrigin = await preflight("null", `?token=${embed}`);
     expect(nullOrigin.headers.get("access-control-allow-origin")).toBeNull();
+    // A preflight for another method (with or without a token) is told GET only: the browser refuses the real request.
+    for (const query of [`?token=${embed}`, ""]) {
+      for (const method of ["DELETE", "POST", "PUT"]) {
+        const other = await widget({ method: "OPTIONS", query, headers: { origin: PAGE, "access-control-request-method": method } });
+        expect(other.status).toBe(204);
+        expect(other.headers.get("access-control-allow-methods")).toBe("GET");
+      }
+    }
   });
 });
 

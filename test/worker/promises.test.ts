@@ -1,6 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import worker from "../../src/index.ts";
 import { exchangeEmbedToken, listPath, newIds, problem, scenario, token, upstreamCalls, type Ids } from "./helpers.ts";
@@ -65,6 +65,43 @@ describe("the cache switched off and broken", () => {
       expect(response.status, junk).toBe(200);
       expect(response.headers.get("cache-status"), junk).toBe("heat-pump-edge; fwd=miss; fwd-status=200; stored");
     }
+  });
+});
+
+describe("negative entries expire", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("an upstream 404 is remembered for CACHE_NEGATIVE_TTL_SECONDS, then Podero is asked again", async () => {
+    const ids = newIds();
+    await scenario(ids.userId, { queue: [{ status: 404, json: { detail: "Not found." } }, { status: 404, json: { detail: "Not found." } }] });
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"], now: start });
+    const jwt = async () => token(ids, { claims: { iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 300 } });
+    const settings = { CACHE_NEGATIVE_TTL_SECONDS: "30" };
+    await problem(await call(ids, await jwt(), settings), 404, "user_not_found");
+    vi.setSystemTime(start + 29_000);
+    const remembered = await call(ids, await jwt(), settings);
+    expect(remembered.headers.get("cache-status")).toBe("heat-pump-edge; hit; detail=negative");
+    await problem(remembered, 404, "user_not_found");
+    expect((await upstreamCalls(ids.userId)).calls).toBe(1);
+    vi.setSystemTime(start + 31_000);
+    const asked = await call(ids, await jwt(), settings);
+    expect(asked.headers.get("cache-status")).not.toBe("heat-pump-edge; hit; detail=negative");
+    await problem(asked, 404, "user_not_found");
+    expect((await upstreamCalls(ids.userId)).calls).toBe(2);
+  });
+});
+
+describe("an issuer whose keys cannot be fetched", () => {
+  it("answers 503 issuer_keys_unavailable with Retry-After, not 401", async () => {
+    const ids = newIds();
+    const issuer = `https://down-${crypto.randomUUID()}.example`;
+    const settings = { PARTNER_ISSUERS: JSON.stringify([{ issuer, jwks_uri: `${env.UPSTREAM_BASE_URL}/__no-such-path/jwks.json`, orgs: "*" }]) };
+    const response = await call(ids, await token(ids, { issuer, signer: "partner-a" }), settings);
+    expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+    await problem(response, 503, "issuer_keys_unavailable");
   });
 });
 

@@ -1,71 +1,84 @@
-import { describe, expect, it } from "vitest";
-import { authorize } from "../../src/auth/authorize.ts";
-import type { EdgeConfig } from "../../src/config/config.ts";
-import { ProblemError } from "../../src/problems/problem-error.ts";
-import { fetchUserHeatPumps } from "../../src/upstream/client.ts";
-import { FAKE, newIds, scenario, upstreamCalls } from "./helpers.ts";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import worker from "../../src/index.ts";
+import { FAKE, listPath, newIds, problem, scenario, token, upstreamCalls, type Ids } from "./helpers.ts";
 
-// The upstream client with OAuth 2.0 client credentials, against the fake Podero's /oauth2/token/.
-// Called directly (inside workerd, over real HTTP), since the worker under test runs with a static token.
+// The upstream client with OAuth 2.0 client credentials, set the way an operator sets them (UPSTREAM_CLIENT_ID and
+// UPSTREAM_CLIENT_SECRET in the worker's settings), against the fake Podero's /oauth2/token/. Each test has a client
+// of its own, so token counts never mix; the cache is off, so every request reaches Podero. Refused credentials open
+// the upstream circuit at once (every call would fail), so each test has a circuit of its own.
 
-function upstreamConfig(clientSecret = "fake-secret", clientId = "fake-client"): EdgeConfig["upstream"] {
-  const circuit = { name: "oauth-test", windowSeconds: 30, minCalls: 20, failureRatio: 0.5, cooldownSeconds: 30, probes: 3, probeTimeoutSeconds: 9 };
-  return { baseUrl: FAKE, timeoutMs: 2000, maxBodyBytes: 1 << 20, credentials: { kind: "client_credentials", clientId, clientSecret }, circuit };
+function settings(clientId: string, clientSecret = "fake-secret") {
+  return { UPSTREAM_API_TOKEN: undefined, UPSTREAM_CLIENT_ID: clientId, UPSTREAM_CLIENT_SECRET: clientSecret, CACHE_ENABLED: "false", UPSTREAM_CIRCUIT_NAME: `circuit-${clientId}` };
 }
 
-function grantFor(ids: { orgId: string; userId: string }) {
-  return authorize({ issuer: "test", subject: undefined, orgId: ids.orgId, userId: undefined, scopes: new Set(["heat_pumps:read"]), issuerOrgs: "*" }, ids);
+/** A client the fake accepts with secret "fake-secret"; its tokens live 600 s. */
+const shortLivedClient = () => `short-lived-${crypto.randomUUID()}`;
+
+async function call(ids: Ids, clientId: string, clientSecret?: string, now = Date.now()) {
+  const s = Math.floor(now / 1000);
+  const jwt = await token(ids, { claims: { iat: s, exp: s + 300 } });
+  const ctx = createExecutionContext();
+  const request = new Request(`https://edge.example${listPath(ids)}`, { headers: { authorization: `Bearer ${jwt}` } });
+  const response = await worker.fetch(request, { ...env, ...settings(clientId, clientSecret) } as typeof env, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
 }
 
-const call = () => ({ requestId: "oauth-test", traceparent: undefined, observed: {} });
-const tokenRequests = async () => ((await (await fetch(`${FAKE}/__fake/oauth`)).json()) as { token_requests: number }).token_requests;
+const tokenRequests = async (clientId: string) =>
+  ((await (await fetch(`${FAKE}/__fake/oauth/clients/${clientId}`)).json()) as { token_requests: number }).token_requests;
 
-async function failure(run: () => Promise<unknown>): Promise<ProblemError> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof ProblemError) return error;
-    throw error;
-  }
-  throw new Error("expected a problem");
-}
+afterEach(() => {
+  vi.useRealTimers();
+});
 
-describe("upstream OAuth 2.0 client credentials", () => {
-  it("fetches a token once and reuses it", async () => {
+describe("upstream OAuth 2.0 client credentials, from the worker's settings", () => {
+  it("fetches a token once and reuses it until a minute before it expires", async () => {
     const ids = newIds();
-    const before = await tokenRequests();
-    for (let i = 0; i < 3; i++) {
-      expect((await fetchUserHeatPumps(upstreamConfig(), grantFor(ids), call())).items.length).toBeGreaterThan(0);
-    }
-    expect((await tokenRequests()) - before).toBe(1);
-    expect((await upstreamCalls(ids.userId)).last_headers.authorization).toMatch(/^Bearer oauth-/);
+    const client = shortLivedClient();
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"], now: start });
+    for (let i = 0; i < 3; i++) expect((await call(ids, client)).status).toBe(200);
+    expect(await tokenRequests(client)).toBe(1);
+    const first = (await upstreamCalls(ids.userId)).last_headers.authorization;
+    expect(first).toMatch(/^Bearer oauth-/);
+
+    vi.setSystemTime(start + (600 - 62) * 1000); // 62 s before the 600 s token expires: still used
+    expect((await call(ids, client, undefined, Date.now())).status).toBe(200);
+    expect(await tokenRequests(client)).toBe(1);
+    expect((await upstreamCalls(ids.userId)).last_headers.authorization).toBe(first);
+
+    vi.setSystemTime(start + (600 - 58) * 1000); // within the last minute: renewed before Podero could refuse it
+    expect((await call(ids, client, undefined, Date.now())).status).toBe(200);
+    expect(await tokenRequests(client)).toBe(2);
+    expect((await upstreamCalls(ids.userId)).last_headers.authorization).not.toBe(first);
   });
 
   it("renews the token once when the upstream answers 401", async () => {
     const ids = newIds();
-    await fetchUserHeatPumps(upstreamConfig(), grantFor(ids), call());
-    const before = await tokenRequests();
+    const client = shortLivedClient();
+    expect((await call(ids, client)).status).toBe(200);
     await fetch(`${FAKE}/__fake/oauth/revoke`, { method: "POST" });
-    const observed: { upstream_attempts?: number } = {};
-    const list = await fetchUserHeatPumps(upstreamConfig(), grantFor(ids), { ...call(), observed });
-    expect(list.items.length).toBeGreaterThan(0);
-    expect((await tokenRequests()) - before).toBe(1);
-    expect(observed.upstream_attempts).toBe(2);
+    const response = await call(ids, client);
+    expect(response.status).toBe(200);
+    expect(await tokenRequests(client)).toBe(2);
+    expect((await upstreamCalls(ids.userId)).calls).toBe(3); // the refused call and its retry with the new token
   });
 
   it("renews only once: a second 401 is the edge's credentials problem (502)", async () => {
     const ids = newIds();
+    const client = shortLivedClient();
     await scenario(ids.userId, { queue: [{ status: 401, json: { detail: "Invalid token." } }, { status: 401, json: { detail: "Invalid token." } }] });
-    const before = await tokenRequests();
-    const error = await failure(() => fetchUserHeatPumps(upstreamConfig(), grantFor(ids), call()));
-    expect([error.status, error.code]).toEqual([502, "upstream_auth_failed"]);
-    expect((await tokenRequests()) - before).toBe(1);
+    await problem(await call(ids, client), 502, "upstream_auth_failed");
+    expect(await tokenRequests(client)).toBe(2);
     expect((await upstreamCalls(ids.userId)).calls).toBe(2);
   });
 
   it("maps refused client credentials to 502, without the secret in the answer", async () => {
-    const error = await failure(() => fetchUserHeatPumps(upstreamConfig("wrong-secret", "other-client"), grantFor(newIds()), call()));
-    expect([error.status, error.code]).toEqual([502, "upstream_auth_failed"]);
-    expect(JSON.stringify({ detail: error.detail, ...error.extensions })).not.toMatch(/wrong-secret/);
+    const client = `unknown-${crypto.randomUUID()}`;
+    const response = await call(newIds(), client, "wrong-secret-value");
+    const body = await problem(response.clone(), 502, "upstream_auth_failed");
+    expect(JSON.stringify(body)).not.toMatch(/wrong-secret-value/);
   });
 });

@@ -11,35 +11,87 @@ prepareDocsAssets();
 // The webhook worker as deployed (its bundle), beside the API worker under test: the API hands test and replay
 // deliveries to its WebhookOutbox entrypoint over the WEBHOOK_OUTBOX service binding.
 const WEBHOOK_WORKER_BUNDLE = "test-output/webhook-worker";
-execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", "wrangler.webhooks.toml", "--outdir", WEBHOOK_WORKER_BUNDLE], {
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
-  stdio: "ignore",
-});
+// And the API worker as deployed, beside the webhook worker under test: its tests create subscriptions and watches,
+// rotate secrets and send test events through the public API, as a partner does.
+const API_WORKER_BUNDLE = "test-output/api-worker";
+for (const [config, outdir] of [["wrangler.webhooks.toml", WEBHOOK_WORKER_BUNDLE], ["wrangler.toml", API_WORKER_BUNDLE]]) {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", config!, "--outdir", outdir!], {
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+    stdio: "ignore",
+  });
+}
+
+// The operator's dead-letter consumer (outside the system): records what reaches the dead-letter queue at the fake
+// receiver, where tests read it.
+const DEAD_LETTER_RECORDER = `export default {
+  async queue(batch, env) {
+    await fetch(env.RECORD_URL, { method: "POST", body: JSON.stringify(batch.messages.map((message) => message.body)) });
+    batch.ackAll();
+  },
+};`;
 
 /** The Workers runtime for one wrangler config, with the test bindings (fake upstream, keys, D1 migrations). */
 type PoolOptions = Exclude<Parameters<typeof cloudflareTest>[0], (...args: never[]) => unknown>;
-type AuxiliaryWorkers = Pick<NonNullable<PoolOptions["miniflare"]>, "workers">;
+type MiniflareOptions = NonNullable<PoolOptions["miniflare"]>;
+type Settings = ReturnType<typeof testBindings>;
 
-function workerd(configPath: string, extra: Record<string, string> = {}, auxiliary: AuxiliaryWorkers = {}) {
-  return cloudflareTest(async ({ inject }) => ({
-    wrangler: { configPath },
-    // The webhook worker's RPC entrypoint, reachable from tests as `exports.WebhookOutbox`.
-    additionalExports: { WebhookOutbox: "WorkerEntrypoint" },
-    miniflare: {
-      ...auxiliary,
-      bindings: {
-        ...testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks"), inject<string>("embedSigningKey")),
-        ...extra,
-        // Applied to the local D1 by test/worker/setup.ts before each file.
-        TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+function workerd(configPath: string, extra: Record<string, string> = {}, auxiliary: (settings: Settings & Record<string, string>) => Partial<MiniflareOptions> = () => ({})) {
+  return cloudflareTest(async ({ inject }) => {
+    // One set of settings (and one WEBHOOK_SECRETS_KEY) for the worker under test and the workers beside it.
+    const settings = { ...testBindings(inject<string>("fakeUpstreamUrl"), inject<{ keys: object[] }>("inlineJwks"), inject<string>("embedSigningKey")), ...extra };
+    return {
+      wrangler: { configPath },
+      // The webhook worker's RPC entrypoint, reachable from tests as `exports.WebhookOutbox`.
+      additionalExports: { WebhookOutbox: "WorkerEntrypoint" },
+      miniflare: {
+        ...auxiliary(settings),
+        bindings: {
+          ...settings,
+          // Applied to the local D1 by test/worker/setup.ts before each file.
+          TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+        },
+        // PARTNER_RATE_LIMITER as in wrangler.toml, and a small one the rate-limit test swaps in.
+        ratelimits: {
+          PARTNER_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 600, period: 60 } },
+          TEST_RATE_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } },
+        },
       },
-      // PARTNER_RATE_LIMITER as in wrangler.toml, and a small one the rate-limit test swaps in.
-      ratelimits: {
-        PARTNER_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 600, period: 60 } },
-        TEST_RATE_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } },
+    };
+  });
+}
+
+/**
+ * The worker under test runs as the pool's runner, renamed to this (the plugin's `getRunnerName(project)`); bindings
+ * from the workers beside it must name the runner. Were the plugin to rename it, the runtime would refuse to start.
+ */
+const WEBHOOKS_RUNNER = "vitest-plugin-runner-webhooks";
+
+/** The API worker's bundle beside the webhook worker, sharing its D1, KV and circuit, as the two deploy together. */
+function apiWorkerBeside(settings: Settings & Record<string, string>): Partial<MiniflareOptions> {
+  return {
+    serviceBindings: { API: "heat-pump-edge" },
+    workers: [
+      {
+        name: "heat-pump-edge",
+        modules: true,
+        scriptPath: `${API_WORKER_BUNDLE}/index.js`,
+        compatibilityDate: "2026-11-01",
+        bindings: settings,
+        kvNamespaces: { CACHE: "00000000000000000000000000000000" },
+        d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
+        serviceBindings: { WEBHOOK_OUTBOX: { name: WEBHOOKS_RUNNER, entrypoint: "WebhookOutbox" } },
+        durableObjects: { UPSTREAM_CIRCUIT: { className: "UpstreamCircuit", scriptName: WEBHOOKS_RUNNER } },
+        ratelimits: { PARTNER_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 600, period: 60 } } },
       },
-    },
-  }));
+      {
+        name: "dead-letter-recorder",
+        modules: [{ type: "ESModule", path: "recorder.mjs", contents: DEAD_LETTER_RECORDER }],
+        compatibilityDate: "2026-11-01",
+        bindings: { RECORD_URL: `${settings.UPSTREAM_BASE_URL}/__receiver/dead-letters` },
+        queueConsumers: { "heat-pump-edge-webhooks-dead": { maxBatchTimeout: 1 } },
+      },
+    ],
+  };
 }
 
 export default defineConfig({
@@ -56,7 +108,7 @@ export default defineConfig({
       {
         // The worker inside workerd (the real Workers runtime), against a fake Podero on a real local port.
         plugins: [
-          workerd("./wrangler.toml", {}, {
+          workerd("./wrangler.toml", {}, () => ({
             workers: [
               {
                 name: "heat-pump-edge-webhooks",
@@ -67,7 +119,7 @@ export default defineConfig({
                 durableObjects: { UPSTREAM_CIRCUIT: "UpstreamCircuit" },
               },
             ],
-          }),
+          })),
         ],
         test: {
           name: "workers",
@@ -80,7 +132,7 @@ export default defineConfig({
       {
         // The webhook worker (Cron Trigger + Queue consumer) inside workerd, delivering to a local receiver.
         // A forced refresh every second at most, so a test can poll twice without waiting the usual 5 s.
-        plugins: [workerd("./wrangler.webhooks.toml", { CACHE_REFRESH_MIN_INTERVAL_SECONDS: "1" })],
+        plugins: [workerd("./wrangler.webhooks.toml", { CACHE_REFRESH_MIN_INTERVAL_SECONDS: "1" }, apiWorkerBeside)],
         test: {
           name: "webhooks",
           include: ["test/webhooks/**/*.test.ts"],

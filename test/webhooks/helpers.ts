@@ -4,10 +4,12 @@ import { sealSecret } from "../../src/webhooks/secret-box.ts";
 import { newWebhookSecret } from "../../src/webhooks/signature.ts";
 import worker, { type WebhooksEnv } from "../../src/webhooks/worker/index.ts";
 import { ISSUERS } from "../support/bindings.ts";
+import { token } from "../worker/helpers.ts";
 
-// Helpers of the webhook worker's tests: subscriptions and watches straight into D1, a check or a cron run as the
-// platform would start them, and the fake receiver's record of what arrived.
-export const E = env as unknown as WebhooksEnv & { UPSTREAM_BASE_URL: string };
+// Helpers of the webhook worker's tests: subscriptions and watches through the partner API (the API worker runs
+// beside this one, sharing D1 and KV), a check or a cron run as the platform would start them, and the fake
+// receiver's record of what arrived.
+export const E = env as unknown as WebhooksEnv & { UPSTREAM_BASE_URL: string; API: Fetcher };
 export const FAKE = E.UPSTREAM_BASE_URL;
 
 export interface Received {
@@ -15,20 +17,49 @@ export interface Received {
   body: string;
 }
 
+const MANAGE = "heat_pumps:read webhooks:manage";
+
+/** The partner API (the API worker beside this one), called with a partner token of `issuer` for `orgId`. */
+export async function partnerApi(orgId: string, path: string, init: RequestInit & { issuer?: string; json?: unknown } = {}): Promise<Response> {
+  const jwt = await token({ orgId, userId: "" }, { issuer: init.issuer, claims: { scope: MANAGE } });
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${jwt}`);
+  if (init.json !== undefined) headers.set("content-type", "application/json");
+  const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
+  return E.API.fetch(new Request(`https://edge.example${path}`, { ...init, headers, body }));
+}
+
+async function expectOk(response: Response, what: string): Promise<Response> {
+  if (!response.ok) throw new Error(`${what}: ${response.status} ${await response.text()}`);
+  return response;
+}
+
+/** A subscription made through the API (`POST /v1/orgs/{org}/webhooks`) for the fake receiver `receiver`. */
 export async function subscribe(orgId: string, receiver: string, options: { events?: string[]; user_ids?: string[]; issuer?: string } = {}) {
+  const body = { url: `${FAKE}/__receiver/${receiver}`, events: options.events, user_ids: options.user_ids };
+  const response = await expectOk(await partnerApi(orgId, `/v1/orgs/${orgId}/webhooks`, { method: "POST", json: body, issuer: options.issuer }), "subscribe");
+  return (await response.json()) as { id: string; secret: string };
+}
+
+/**
+ * A subscription as stored by an earlier configuration: for an issuer that may not (or no longer) act for `orgId`,
+ * which the API would refuse today.
+ */
+export async function storedSubscription(orgId: string, receiver: string, issuer: string) {
   const secret = newWebhookSecret();
   const id = `wh_${crypto.randomUUID()}`;
   const now = new Date().toISOString();
   await E.DB.prepare(
-    "INSERT INTO webhook_subscriptions (id, org_id, url, events, user_ids, enabled, status, secret, created_at, updated_at, issuer) VALUES (?1, ?2, ?3, ?4, ?5, 1, 'active', ?6, ?7, ?7, ?8)",
+    "INSERT INTO webhook_subscriptions (id, org_id, url, events, user_ids, enabled, status, secret, created_at, updated_at, issuer) VALUES (?1, ?2, ?3, '[]', NULL, 1, 'active', ?4, ?5, ?5, ?6)",
   )
-    .bind(id, orgId, `${FAKE}/__receiver/${receiver}`, JSON.stringify(options.events ?? []), options.user_ids ? JSON.stringify(options.user_ids) : null, await sealSecret(E.WEBHOOK_SECRETS_KEY, secret), now, options.issuer ?? ISSUERS.a)
+    .bind(id, orgId, `${FAKE}/__receiver/${receiver}`, await sealSecret(E.WEBHOOK_SECRETS_KEY, secret), now, issuer)
     .run();
   return { id, secret };
 }
 
+/** `PUT /v1/orgs/{org}/users/{user}/watch` through the API. */
 export async function watch(orgId: string, userId: string, issuer: string = ISSUERS.a) {
-  await E.DB.prepare("INSERT INTO watches (org_id, user_id, created_at, last_checked_at, issuer) VALUES (?1, ?2, ?3, NULL, ?4)").bind(orgId, userId, new Date().toISOString(), issuer).run();
+  await expectOk(await partnerApi(orgId, `/v1/orgs/${orgId}/users/${userId}/watch`, { method: "PUT", issuer }), "watch");
 }
 
 export async function scheduledRun() {
@@ -57,6 +88,30 @@ export async function until<T>(read: () => Promise<T>, done: (value: T) => boole
     if (done(value) || Date.now() > deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Sends a `webhook.test` event through the API (`POST …/webhooks/{id}/test`) and waits for its delivery. */
+export async function testEventDelivery(orgId: string, subscriptionId: string, receiver: string): Promise<Received> {
+  const response = await expectOk(await partnerApi(orgId, `/v1/orgs/${orgId}/webhooks/${subscriptionId}/test`, { method: "POST" }), "test event");
+  const { event_id } = (await response.json()) as { event_id: string };
+  const list = await until(() => received(receiver), (deliveries) => deliveries.some((delivery) => delivery.headers["webhook-id"] === event_id), 20_000);
+  const marker = list.find((delivery) => delivery.headers["webhook-id"] === event_id);
+  if (!marker) throw new Error("the test event never arrived");
+  return marker;
+}
+
+/**
+ * What reached `receiver` for subscription `subscriptionId`, once everything queued before now has been delivered:
+ * a `webhook.test` event sent behind it as a marker, and awaited. Absence checks wait on this, not on a fixed sleep.
+ */
+export async function settled(orgId: string, subscriptionId: string, receiver: string): Promise<Received[]> {
+  const marker = await testEventDelivery(orgId, subscriptionId, receiver);
+  return (await received(receiver)).filter((delivery) => delivery.headers["webhook-id"] !== marker.headers["webhook-id"]);
+}
+
+/** The dead-letter queue's messages, as the operator's consumer (beside the workers in these tests) recorded them. */
+export async function deadLetters(): Promise<{ subscription_id: string; event_id: string; attempt: number }[]> {
+  return (await received("dead-letters")).flatMap((delivery) => JSON.parse(delivery.body) as { subscription_id: string; event_id: string; attempt: number }[]);
 }
 
 export const setItems = (userId: string, items: unknown[]) => fetch(`${FAKE}/__fake/users/${userId}`, { method: "PUT", body: JSON.stringify({ items }) });

@@ -1,12 +1,13 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { configFor } from "../../src/config/config.ts";
+import type { DeliverMessage } from "../../src/webhooks/messages.ts";
+import { deliver } from "../../src/webhooks/worker/deliver.ts";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
-import { sealSecret } from "../../src/webhooks/secret-box.ts";
-import { newWebhookSecret } from "../../src/webhooks/signature.ts";
 import worker, { type WebhooksEnv } from "../../src/webhooks/worker/index.ts";
 import { ISSUERS, LIMITED_ORG_ID } from "../support/bindings.ts";
-import { check, E, FAKE, pause, received, scheduledRun, setItems, subscribe, until, watch } from "./helpers.ts";
+import { check, deadLetters, E, FAKE, partnerApi, pause, received, scheduledRun, setItems, settled, storedSubscription, subscribe, testEventDelivery, until, watch } from "./helpers.ts";
 
 // The webhook worker end to end inside workerd: the Cron Trigger picks due watches, the Queue fans checks out,
 // the change is detected against the snapshot, and the delivery reaches a real local receiver, whose
@@ -17,7 +18,7 @@ describe("webhook worker", () => {
     const userId = crypto.randomUUID();
     const receiver = crypto.randomUUID();
     const pump = heatPump({}, `flip-${userId}`);
-    const { secret } = await subscribe(orgId, receiver);
+    const { id, secret } = await subscribe(orgId, receiver);
     await watch(orgId, userId);
     await setItems(userId, [pump]);
 
@@ -37,56 +38,87 @@ describe("webhook worker", () => {
 
     const deliveries = await until(() => received(receiver), (list) => list.length >= 1);
     console.log(`webhook latency: scheduled run to delivery ${Date.now() - scheduledAt} ms`);
-    await pause(500);
-    expect(await received(receiver)).toHaveLength(1);
+    expect(await settled(orgId, id, receiver)).toHaveLength(1);
     const [delivery] = deliveries;
     const payload = new Webhook(secret).verify(delivery!.body, delivery!.headers) as { type: string; data: Record<string, unknown> };
     expect(payload).toMatchObject({ type: "heat_pump.status_changed", data: { heat_pump_id: pump.id, previous: "ok", current: "error" } });
     expect(delivery!.body).not.toMatch(/Mustermann|erika/i);
   });
 
-  it("delivers a webhook.test event queued by the API", async () => {
+  it("delivers a webhook.test event sent through the API, under the event id the API answered", async () => {
     const orgId = crypto.randomUUID();
     const receiver = crypto.randomUUID();
     const { id, secret } = await subscribe(orgId, receiver);
-    const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: { webhook_id: id } });
-    await (E.WEBHOOK_QUEUE as Queue<unknown>).send({ kind: "deliver", org_id: orgId, subscription_id: id, event_id: "msg_test", event_type: "webhook.test", payload, attempt: 1 });
+    const sent = await partnerApi(orgId, `/v1/orgs/${orgId}/webhooks/${id}/test`, { method: "POST" });
+    expect(sent.status).toBe(202);
+    const { event_id } = (await sent.json()) as { event_id: string };
     const [delivery] = await until(() => received(receiver), (list) => list.length >= 1);
-    expect(delivery!.headers["webhook-id"]).toBe("msg_test");
+    expect(delivery!.headers["webhook-id"]).toBe(event_id);
     expect(new Webhook(secret).verify(delivery!.body, delivery!.headers)).toMatchObject({ type: "webhook.test", data: { webhook_id: id } });
   });
 
-  it("signs with both secrets during a rotation's grace period", async () => {
+  it("after a secret rotation, signs with both secrets during the grace period and with the new one only after it", async () => {
     const orgId = crypto.randomUUID();
     const receiver = crypto.randomUUID();
     const { id, secret: old } = await subscribe(orgId, receiver);
-    const fresh = newWebhookSecret();
-    const row = await E.DB.prepare("SELECT secret FROM webhook_subscriptions WHERE id = ?1").bind(id).first<{ secret: string }>();
-    await E.DB.prepare("UPDATE webhook_subscriptions SET secret = ?2, previous_secret = ?3, previous_secret_until = ?4 WHERE id = ?1")
-      .bind(id, await sealSecret(E.WEBHOOK_SECRETS_KEY, fresh), row!.secret, Math.floor(Date.now() / 1000) + 3600)
-      .run();
-    const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: { webhook_id: id } });
-    await (E.WEBHOOK_QUEUE as Queue<unknown>).send({ kind: "deliver", org_id: orgId, subscription_id: id, event_id: "msg_rotation", event_type: "webhook.test", payload, attempt: 1 });
-    const [delivery] = await until(() => received(receiver), (list) => list.length >= 1);
-    expect(delivery!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
-    for (const secret of [old, fresh]) expect(new Webhook(secret).verify(delivery!.body, delivery!.headers)).toMatchObject({ type: "webhook.test" });
+    const rotate = async (json?: unknown) => (await (await partnerApi(orgId, `/v1/orgs/${orgId}/webhooks/${id}/rotate-secret`, { method: "POST", json })).json()) as { secret: string; previous_secret_valid_until: string };
+    const signatures = () => testEventDelivery(orgId, id, receiver);
+
+    const rotated = await rotate({ previous_secret_expires_in: 2 });
+    expect(rotated.secret).not.toBe(old);
+    const during = await signatures();
+    expect(during.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
+    for (const secret of [old, rotated.secret]) expect(new Webhook(secret).verify(during.body, during.headers)).toMatchObject({ type: "webhook.test" });
+
+    // Past the moment the API said the old secret stops signing:
+    const endsAt = Date.parse(rotated.previous_secret_valid_until);
+    await pause(Math.max(0, endsAt - Date.now()) + 1000);
+    const after = await signatures();
+    expect(after.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
+    expect(new Webhook(rotated.secret).verify(after.body, after.headers)).toMatchObject({ type: "webhook.test" });
+    expect(() => new Webhook(old).verify(after.body, after.headers)).toThrow();
+
+    // The default grace is a day; 0 ends it at once (a leaked secret).
+    const daily = await rotate();
+    expect(Date.parse(daily.previous_secret_valid_until) - Date.now()).toBeGreaterThan(86400_000 - 60_000);
+    const leaked = await rotate({ previous_secret_expires_in: 0 });
+    const now = await signatures();
+    expect(now.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
+    expect(new Webhook(leaked.secret).verify(now.body, now.headers)).toMatchObject({ type: "webhook.test" });
   });
 
-  it("after the last attempt, dead-letters the event and marks the subscription failing", async () => {
+  it("after the last attempt, dead-letters the event (once, not retried), marks the subscription failing, and disables it after 5", async () => {
     const orgId = crypto.randomUUID();
     const receiver = crypto.randomUUID();
     const { id } = await subscribe(orgId, receiver);
-    await fetch(`${FAKE}/__receiver/${receiver}`, { method: "PUT", body: JSON.stringify({ statuses: [500] }) });
-    const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: {} });
-    await (E.WEBHOOK_QUEUE as Queue<unknown>).send({ kind: "deliver", org_id: orgId, subscription_id: id, event_id: "msg_last", event_type: "webhook.test", payload, attempt: 10 });
-    const logged = await until(
-      () => E.DB.prepare("SELECT attempt, response_status, outcome FROM webhook_deliveries WHERE subscription_id = ?1").bind(id).first(),
-      (value) => value !== null,
-    );
-    expect(logged).toEqual({ attempt: 10, response_status: 500, outcome: "dead-lettered" });
-    expect(await E.DB.prepare("SELECT status, consecutive_failures, enabled FROM webhook_subscriptions WHERE id = ?1").bind(id).first()).toEqual({ status: "failing", consecutive_failures: 1, enabled: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(await received(receiver)).toHaveLength(1); // not retried again
+    const read = async () => (await (await partnerApi(orgId, `/v1/orgs/${orgId}/webhooks/${id}`)).json()) as { status: string; enabled: boolean };
+    await fetch(`${FAKE}/__receiver/${receiver}`, { method: "PUT", body: JSON.stringify({ statuses: [500, 500, 500, 500, 500] }) });
+    for (let n = 1; n <= 5; n++) {
+      // The tenth attempt of an event, as the retry schedule queues it after nine failures.
+      const eventId = `msg_last_${n}_${id}`;
+      const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: { webhook_id: id } });
+      await (E.WEBHOOK_QUEUE as Queue<unknown>).send({ kind: "deliver", org_id: orgId, subscription_id: id, event_id: eventId, event_type: "webhook.test", payload, attempt: 10 });
+      const dead = await until(deadLetters, (list) => list.some((message) => message.event_id === eventId));
+      expect(dead.filter((message) => message.event_id === eventId)).toMatchObject([{ subscription_id: id, attempt: 10 }]);
+      expect(await read()).toMatchObject(n < 5 ? { status: "failing", enabled: true } : { status: "disabled", enabled: false });
+    }
+    const log = (await (await partnerApi(orgId, `/v1/orgs/${orgId}/webhooks/${id}/deliveries?limit=100`)).json()) as { data: { event_id: string; attempt: number; outcome: string }[] };
+    expect(log.data).toHaveLength(5); // one attempt per event: none was retried after its last
+    expect(log.data.every((row) => row.attempt === 10 && row.outcome === "dead-lettered")).toBe(true);
+    expect(await received(receiver)).toHaveLength(5);
+  });
+
+  it("honours a receiver's Retry-After given as an HTTP date", async () => {
+    const orgId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    const { id } = await subscribe(orgId, receiver);
+    const later = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3 * 3600_000);
+    await fetch(`${FAKE}/__receiver/${receiver}`, { method: "PUT", body: JSON.stringify({ statuses: [{ status: 503, headers: { "retry-after": later.toUTCString() } }] }) });
+    await partnerApi(orgId, `/v1/orgs/${orgId}/webhooks/${id}/test`, { method: "POST" });
+    const deliveries = async () => ((await (await partnerApi(orgId, `/v1/orgs/${orgId}/webhooks/${id}/deliveries`)).json()) as { data: { response_status: number; outcome: string; next_retry_at: string }[] }).data;
+    const [attempt] = await until(deliveries, (list) => list.length >= 1);
+    expect(attempt).toMatchObject({ response_status: 503, outcome: "retrying" });
+    expect(Math.abs(Date.parse(attempt!.next_retry_at) - later.getTime())).toBeLessThan(60_000); // the date, not the schedule's 5 s
   });
 
   it("retries a receiver that answers 500 with the same webhook-id, and logs every attempt", async () => {
@@ -134,7 +166,7 @@ describe("webhook worker", () => {
     const orgId = crypto.randomUUID();
     const userId = crypto.randomUUID();
     const receiver = crypto.randomUUID();
-    await subscribe(orgId, receiver);
+    const { id } = await subscribe(orgId, receiver);
     await setItems(userId, [heatPump({}, `steady-${userId}`)]);
     await check(orgId, userId);
     const before = await E.DB.prepare("SELECT heat_pumps, taken_at FROM snapshots WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first();
@@ -143,8 +175,7 @@ describe("webhook worker", () => {
     await pause(1100);
     await check(orgId, userId);
     expect(await E.DB.prepare("SELECT heat_pumps, taken_at FROM snapshots WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first()).toEqual(before);
-    await pause(300);
-    expect(await received(receiver)).toEqual([]);
+    expect(await settled(orgId, id, receiver)).toEqual([]);
   });
 
   it("sends each subscription only the events and users it asked for", async () => {
@@ -152,8 +183,8 @@ describe("webhook worker", () => {
     const userId = crypto.randomUUID();
     const [everything, onlyCreated, onlyOtherUser] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
     await subscribe(orgId, everything);
-    await subscribe(orgId, onlyCreated, { events: ["heat_pump.created"] });
-    await subscribe(orgId, onlyOtherUser, { user_ids: [crypto.randomUUID()] });
+    const created = await subscribe(orgId, onlyCreated, { events: ["heat_pump.created"] });
+    const otherUser = await subscribe(orgId, onlyOtherUser, { user_ids: [crypto.randomUUID()] });
     const pump = heatPump({}, `filter-${userId}`);
     await setItems(userId, [pump]);
     await check(orgId, userId);
@@ -161,9 +192,34 @@ describe("webhook worker", () => {
     await pause(1100);
     await check(orgId, userId);
     expect(await until(() => received(everything), (list) => list.length >= 1)).toHaveLength(1); // the change was delivered …
-    await pause(300);
-    expect(await received(onlyCreated)).toEqual([]); // … but not to these
-    expect(await received(onlyOtherUser)).toEqual([]);
+    expect(await settled(orgId, created.id, onlyCreated)).toEqual([]); // … but not to these
+    expect(await settled(orgId, otherUser.id, onlyOtherUser)).toEqual([]);
+  });
+});
+
+describe("waits longer than Queues allow", () => {
+  it("a retry due in 20 h hops through the queue: 12 h (Queues' longest delay), then the rest, and only then is sent", async () => {
+    const orgId = crypto.randomUUID();
+    const receiver = crypto.randomUUID();
+    const { id } = await subscribe(orgId, receiver);
+    const sent: { message: DeliverMessage; delaySeconds?: number }[] = [];
+    const queue = { send: async (message: DeliverMessage, options?: QueueSendOptions) => void sent.push({ message, delaySeconds: options?.delaySeconds }) } as unknown as Queue<DeliverMessage>;
+    const deps = { issuers: configFor(E).issuers, db: E.DB, queue, deadLetters: queue, secretsKey: E.WEBHOOK_SECRETS_KEY };
+    const now = Math.floor(Date.now() / 1000);
+    const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: {} });
+    const message: DeliverMessage = { kind: "deliver", org_id: orgId, subscription_id: id, event_id: "msg_hop", event_type: "webhook.test", payload, attempt: 8, not_before: now + 20 * 3600 };
+
+    expect(await deliver(message, deps)).toBe("waiting");
+    expect(sent).toEqual([{ message: { ...message, not_before: now + 20 * 3600 }, delaySeconds: 12 * 3600 }]);
+    // Twelve hours later the hop arrives and waits the remaining eight.
+    vi.useFakeTimers({ toFake: ["Date"], now: (now + 12 * 3600) * 1000 });
+    try {
+      expect(await deliver(sent[0]!.message, deps)).toBe("waiting");
+      expect(sent[1]).toEqual({ message: { ...message, not_before: now + 20 * 3600 }, delaySeconds: 8 * 3600 });
+      expect(await received(receiver)).toEqual([]); // nothing sent before its time
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
@@ -234,7 +290,7 @@ describe("webhook data follows PARTNER_ISSUERS in force now", () => {
     const userId = crypto.randomUUID();
     const [allowed, narrowed] = [crypto.randomUUID(), crypto.randomUUID()];
     await subscribe(orgId, allowed);
-    await subscribe(orgId, narrowed, { issuer: ISSUERS.limited });
+    await storedSubscription(orgId, narrowed, ISSUERS.limited);
     await subscribe(LIMITED_ORG_ID, narrowed, { issuer: ISSUERS.limited, user_ids: [userId] }); // a legitimate one elsewhere
     const pump = heatPump({}, `narrowed-${userId}`);
     await setItems(userId, [pump]);

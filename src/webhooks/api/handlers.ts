@@ -121,7 +121,9 @@ export const rotateWebhookSecret: RouteHandler<typeof routes.rotateWebhookSecret
   const grant = org(c, org_id);
   const row = await found(c, grant.orgId, webhook_id);
   const secret = newWebhookSecret();
-  const until = Math.floor(Date.now() / 1000) + ROTATION_GRACE_S;
+  // No body (or no field): the default grace period.
+  const grace = (c.req.valid("json") as { previous_secret_expires_in?: number } | undefined)?.previous_secret_expires_in ?? ROTATION_GRACE_S;
+  const until = Math.floor(Date.now() / 1000) + grace;
   // The current secret (still sealed) becomes the previous one for the grace period.
   await subscriptions.updateSubscription(
     db(c),

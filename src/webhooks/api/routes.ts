@@ -109,7 +109,15 @@ export const rotateWebhookSecretRoute = createRoute({
   path: "/v1/orgs/{org_id}/webhooks/{webhook_id}/rotate-secret",
   operationId: "rotateWebhookSecret",
   summary: "Rotate the signing secret",
-  request: { params: WebhookParams },
+  description:
+    "A new secret signs every delivery from now on. The previous one signs too (a second signature) for `previous_secret_expires_in` seconds (default 86400; 0 ends it at once, for a leaked secret), so receivers can switch without missing an event.",
+  request: {
+    params: WebhookParams,
+    body: {
+      required: false,
+      content: { "application/json": { schema: z.object({ previous_secret_expires_in: z.number().int().min(0).max(604800).optional() }) } },
+    },
+  },
   responses: { 200: json(WithSecret.extend({ previous_secret_valid_until: z.string() }), "The subscription with its new secret."), ...problems(WebhookNotFoundError) },
 });
 

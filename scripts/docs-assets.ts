@@ -1,6 +1,7 @@
 // Copies the API reference's script (Scalar's standalone build from the pinned devDependency
 // @scalar/api-reference) to assets/docs/assets/, where Workers static assets serve it at the versioned path
-// /docs uses. Generated, git-ignored, refreshed when missing or changed. Runs as wrangler's [build] command
+// /docs uses, and the committed API document (openapi.json) to assets/openapi.json. Generated, git-ignored,
+// refreshed when missing or changed. Runs as wrangler's [build] command
 // (wrangler dev and deploy, so `npm start`, `npm run build` and the e2e, browser and bundle tests) and from
 // vitest.config.ts (the workerd tests): a clean clone needs no extra step, and nothing is fetched from a CDN.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
@@ -28,6 +29,11 @@ export function prepareDocsAssets(): string {
     copyFileSync(source, partial);
     renameSync(partial, target);
   }
+  // The committed API document, served at /openapi.json (assets/_headers sets its headers).
+  const documentTarget = join(root, "assets", "openapi.json");
+  const partialDocument = `${documentTarget}.${process.pid}.partial`;
+  copyFileSync(join(root, "openapi.json"), partialDocument);
+  renameSync(partialDocument, documentTarget);
   return target;
 }
 

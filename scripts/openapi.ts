@@ -1,35 +1,46 @@
-// The worker's OpenAPI document, built in Node from the same app the worker runs (GET /openapi.json needs no
-// binding): `node scripts/openapi.ts [FILE]` writes it (default test-output/openapi.json) for `npm run
-// lint:openapi`, and test/build/openapi-lint.test.ts lints it with Redocly's recommended rules in `npm test`.
-import { mkdirSync, writeFileSync } from "node:fs";
+// The API document, generated in Node from the same routes the worker runs: `npm run openapi` writes openapi.json
+// (committed; served as a static asset at /openapi.json, and the source of the typed client in clients/),
+// `node scripts/openapi.ts --check` fails when it is stale, and test/build/openapi-lint.test.ts checks both in
+// `npm test` and lints it with Redocly's recommended rules.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 interface App {
-  request(input: string): Response | Promise<Response>;
+  getOpenAPI31Document(config: unknown): Record<string, unknown>;
 }
 
-/** GET /openapi.json as the worker answers it; `origin` becomes the document's `servers`. */
-export async function openApiDocument(origin = "http://127.0.0.1:8787"): Promise<Record<string, unknown>> {
+/** The API document, generated from the routes the worker runs (src/app.ts) and src/meta/api-document.ts. */
+export async function openApiDocument(): Promise<Record<string, unknown>> {
   // Imported by URL, not statically: src/ is type-checked with the Workers types (tsconfig.json), this file with Node's.
   const { buildApp } = (await import(new URL("../src/app.ts", import.meta.url).href)) as { buildApp: () => App };
-  const log = console.log;
-  console.log = () => undefined; // the worker's request log line
-  try {
-    const response = await buildApp().request(`${origin}/openapi.json`);
-    if (response.status !== 200) throw new Error(`GET /openapi.json answered ${response.status}: ${await response.text()}`);
-    return (await response.json()) as Record<string, unknown>;
-  } finally {
-    console.log = log;
-  }
+  const { API_DOCUMENT } = (await import(new URL("../src/meta/api-document.ts", import.meta.url).href)) as { API_DOCUMENT: unknown };
+  return buildApp().getOpenAPI31Document(API_DOCUMENT);
 }
+
+export const serialise = (document: Record<string, unknown>) => `${JSON.stringify(document, null, 2)}\n`;
 
 export async function writeOpenApiDocument(file: string): Promise<string> {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(await openApiDocument(), null, 2)}\n`);
+  writeFileSync(file, serialise(await openApiDocument()));
   return file;
 }
 
+/** The committed document (openapi.json) is what the routes make now: false when a route changed without `npm run openapi`. */
+export async function committedDocumentIsCurrent(file = COMMITTED): Promise<boolean> {
+  return existsSync(file) && readFileSync(file, "utf8") === serialise(await openApiDocument());
+}
+
+export const COMMITTED = fileURLToPath(new URL("../openapi.json", import.meta.url));
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(`OpenAPI document: ${await writeOpenApiDocument(process.argv[2] ?? "test-output/openapi.json")}`);
+  if (process.argv[2] === "--check") {
+    if (!(await committedDocumentIsCurrent())) {
+      console.error("openapi.json is stale: run `npm run openapi` and commit it.");
+      process.exit(1);
+    }
+    console.log("openapi.json is current");
+  } else {
+    console.log(`OpenAPI document: ${await writeOpenApiDocument(process.argv[2] ?? COMMITTED)}`);
+  }
 }

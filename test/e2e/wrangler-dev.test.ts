@@ -1,10 +1,12 @@
 import { validate } from "@readme/openapi-parser";
+import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ORG_ID, DEV_USER_ID } from "../../dev/fake-podero/fixtures.ts";
 import { startFakePodero } from "../../dev/fake-podero/server.ts";
 import { startWranglerDev, type WranglerDev } from "../../dev/wrangler-dev.ts";
+import { summarise } from "../../clients/typescript/example.ts";
 
 // The real worker as operators run it: plain `wrangler dev` with --var overrides, a local upstream and a
 // local issuer, spoken to over HTTP. Every answer is checked against the worker's own OpenAPI document.
@@ -91,6 +93,19 @@ describe("wrangler dev with --var overrides, a local upstream and a local issuer
     expect((await documented(LIST, `${listPath}?view=huge`, auth())).response.status).toBe(400);
     expect((await documented(LIST, `/v1/orgs/${crypto.randomUUID()}/users/${DEV_USER_ID}/heat-pumps`, auth())).response.status).toBe(403);
     expect((await documented(ITEM, `${listPath}/${crypto.randomUUID()}`, auth())).response.status).toBe(404);
+  });
+
+  it("runs the typed client's example (clients/typescript) against the running edge", async () => {
+    const lines = await summarise(worker.url, token, DEV_ORG_ID, DEV_USER_ID);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/: (ok|warning|error|unknown)/);
+    await expect(summarise(worker.url, "not-a-token", DEV_ORG_ID, DEV_USER_ID)).rejects.toThrow(/^401 invalid_token/);
+  });
+
+  it("serves the committed API document at /openapi.json, as a static asset", async () => {
+    const response = await fetch(`${worker.url}/openapi.json`);
+    expect(response.headers.get("cache-control")).toBe("public, max-age=300");
+    expect(await response.text()).toBe(readFileSync("openapi.json", "utf8"));
   });
 
   it("answers health without auth", async () => {

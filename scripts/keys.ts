@@ -12,4 +12,10 @@ echo '${secrets}' | npx wrangler secret put WEBHOOK_SECRETS_KEY --env ENV
 echo '${secrets}' | npx wrangler secret put WEBHOOK_SECRETS_KEY --env ENV -c wrangler.webhooks.toml
 
 # Replace ENV with staging or production. Keep WEBHOOK_SECRETS_KEY safe: subscriptions sealed with it cannot be
-# opened with another key.`);
+# opened without it.
+#
+# Rotating (docs/configuration.md "Rotating keys"), without downtime:
+#   EMBED_SIGNING_KEY    put '[NEW, OLD]' (a JSON array; OLD may be its public half), and after 1 h (the longest
+#                        embed token) NEW alone.
+#   WEBHOOK_SECRETS_KEY  put 'NEW,OLD' on both workers; once the webhook worker's "webhook poll" log line shows
+#                        secrets.resealed and secrets.unopenable at 0, put NEW alone on both.`);

@@ -2,7 +2,7 @@ import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
 import { invalidToken } from "../auth/bearer.ts";
 import { issuerMayActFor } from "../auth/issuer-access.ts";
 import type { EdgeConfig } from "../config/config.ts";
-import { embedSigningKey } from "./signing-key.ts";
+import { embedKeyRing, embedSigningKey } from "./signing-key.ts";
 
 // Embed tokens: short-lived, read-only, signed by the edge itself, bound to one organisation, one user,
 // optionally one heat pump, and the partner's page origins. Explicitly typed (RFC 8725 §3.11) and with
@@ -46,7 +46,7 @@ export async function issueEmbedToken(config: EdgeConfig, claims: EmbedClaims, t
 }
 
 export async function verifyEmbedToken(config: EdgeConfig, token: string): Promise<EmbedClaims & { expiresAt: number }> {
-  const key = await embedSigningKey(config);
+  const ring = await embedKeyRing(config);
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(token);
@@ -54,6 +54,9 @@ export async function verifyEmbedToken(config: EdgeConfig, token: string): Promi
     throw invalidToken("The embed token is not a well-formed JWT.", error);
   }
   if (header.typ !== EMBED_TOKEN_TYPE) throw invalidToken("This is not an embed token; ask for one at POST …/embed-tokens.");
+  // The key it names, among those in the ring (a rotated-out key verifies until it leaves the setting).
+  const key = ring.all.find((candidate) => candidate.kid === header.kid);
+  if (!key) throw invalidToken("The embed token was signed by a key this edge no longer holds; ask for a new one.");
   try {
     const { payload } = await jwtVerify(token, key.publicKey, {
       issuer: EMBED_ISSUER,

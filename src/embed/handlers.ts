@@ -10,7 +10,7 @@ import { HeatPumpNotFoundError, ValidationError } from "../problems/errors.ts";
 import { issueEmbedToken } from "./embed-token.ts";
 import { checkOrigin } from "./origins.ts";
 import type { createEmbedTokenRoute, embedHeatPumpsRoute, jwksRoute } from "./routes.ts";
-import { embedSigningKey } from "./signing-key.ts";
+import { embedKeyRing } from "./signing-key.ts";
 
 export const createEmbedToken: RouteHandler<typeof createEmbedTokenRoute, AppEnv> = async (c) => {
   const params = c.req.valid("param");
@@ -56,6 +56,6 @@ export const embedHeatPumps: RouteHandler<typeof embedHeatPumpsRoute, AppEnv> = 
 
 export const embedJwks: RouteHandler<typeof jwksRoute, AppEnv> = async (c) => {
   const config = configFor(c.env);
-  const keys = config.embedSigningKey ? [(await embedSigningKey(config)).publicJwk] : [];
+  const keys = config.embedSigningKey ? (await embedKeyRing(config)).all.map((key) => key.publicJwk) : [];
   return c.json({ keys }, 200, { "cache-control": "public, max-age=3600" });
 };

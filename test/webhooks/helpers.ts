@@ -62,9 +62,10 @@ export async function watch(orgId: string, userId: string, issuer: string = ISSU
   await expectOk(await partnerApi(orgId, `/v1/orgs/${orgId}/users/${userId}/watch`, { method: "PUT", issuer }), "watch");
 }
 
-export async function scheduledRun() {
+/** One cron run, under the settings `env` (default: the test's). */
+export async function scheduledRun(env: WebhooksEnv = E) {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }), E, ctx);
+  await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }), env, ctx);
   await waitOnExecutionContext(ctx);
 }
 

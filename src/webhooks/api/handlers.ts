@@ -8,7 +8,7 @@ import { MisconfiguredError, RateLimitedError, ValidationError, WebhookNotFoundE
 import type { DeliverMessage, DeliveryOutbox } from "../messages.ts";
 import { checkReceiverUrl } from "../receiver-url.ts";
 import type * as routes from "./routes.ts";
-import { sealSecret } from "../secret-box.ts";
+import { resealed, sealSecret } from "../secret-box.ts";
 import { newWebhookSecret } from "../signature.ts";
 import * as events from "../store/events.ts";
 import * as subscriptions from "../store/subscriptions.ts";
@@ -105,6 +105,9 @@ export const updateWebhook: RouteHandler<typeof routes.updateWebhookRoute, AppEn
     changes.status = body.enabled ? "active" : "disabled";
     if (body.enabled) changes.consecutive_failures = 0;
   }
+  // A write seals the secrets anew under the key ring's current key (WEBHOOK_SECRETS_KEY rotation).
+  changes.secret = await resealed(c.env.WEBHOOK_SECRETS_KEY, current.secret);
+  if (current.previous_secret) changes.previous_secret = await resealed(c.env.WEBHOOK_SECRETS_KEY, current.previous_secret);
   await subscriptions.updateSubscription(db(c), grant.orgId, webhook_id, changes, new Date().toISOString());
   return c.json(subscriptions.publicSubscription(await found(c, grant.orgId, webhook_id)), 200, NO_STORE);
 };
@@ -124,12 +127,12 @@ export const rotateWebhookSecret: RouteHandler<typeof routes.rotateWebhookSecret
   // No body (or no field): the default grace period.
   const grace = (c.req.valid("json") as { previous_secret_expires_in?: number } | undefined)?.previous_secret_expires_in ?? ROTATION_GRACE_S;
   const until = Math.floor(Date.now() / 1000) + grace;
-  // The current secret (still sealed) becomes the previous one for the grace period.
+  // The current secret becomes the previous one for the grace period (sealed under the ring's current key).
   await subscriptions.updateSubscription(
     db(c),
     grant.orgId,
     webhook_id,
-    { secret: await sealSecret(c.env.WEBHOOK_SECRETS_KEY, secret), previous_secret: row.secret, previous_secret_until: until },
+    { secret: await sealSecret(c.env.WEBHOOK_SECRETS_KEY, secret), previous_secret: await resealed(c.env.WEBHOOK_SECRETS_KEY, row.secret), previous_secret_until: until },
     new Date().toISOString(),
   );
   const updated = await found(c, grant.orgId, webhook_id);

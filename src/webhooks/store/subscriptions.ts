@@ -133,3 +133,22 @@ export function subscriptionWants(row: SubscriptionRow, eventType: string, userI
   const typeWanted = eventType === "webhook.test" || types.length === 0 || types.includes(eventType);
   return typeWanted && (userId === undefined || users === null || users.includes(userId));
 }
+
+/** Subscriptions whose secret or previous secret is not sealed under the key with id `keyId` (after a key rotation). */
+export async function sealedUnderOtherKeys(db: D1Database, keyId: string, limit: number): Promise<Pick<SubscriptionRow, "id" | "org_id" | "secret" | "previous_secret">[]> {
+  const current = `k1.${keyId}.%`;
+  const { results } = await db
+    .prepare("SELECT id, org_id, secret, previous_secret FROM webhook_subscriptions WHERE secret NOT LIKE ?1 OR (previous_secret IS NOT NULL AND previous_secret NOT LIKE ?1) LIMIT ?2")
+    .bind(current, limit)
+    .all<Pick<SubscriptionRow, "id" | "org_id" | "secret" | "previous_secret">>();
+  return results;
+}
+
+/** Stores secrets sealed anew, unless the row changed meanwhile (a rotation through the API wins). */
+export async function replaceSealedSecrets(db: D1Database, row: Pick<SubscriptionRow, "id" | "org_id" | "secret" | "previous_secret">, secret: string, previous: string | null): Promise<boolean> {
+  const result = await db
+    .prepare("UPDATE webhook_subscriptions SET secret = ?3, previous_secret = ?4 WHERE org_id = ?1 AND id = ?2 AND secret = ?5 AND previous_secret IS ?6")
+    .bind(row.org_id, row.id, secret, previous, row.secret, row.previous_secret)
+    .run();
+  return result.meta.changes > 0;
+}

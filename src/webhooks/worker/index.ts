@@ -3,6 +3,7 @@ import { circuitClient, circuitState, circuitStub } from "../../upstream/circuit
 import { checkUser } from "./check.ts";
 import { deliver } from "./deliver.ts";
 import { purgeBefore } from "../store/events.ts";
+import { resealStale } from "./reseal.ts";
 import { dueWatches, markChecked } from "../store/watches.ts";
 import type { CheckMessage, DeliverMessage, WebhookMessage } from "../messages.ts";
 
@@ -53,7 +54,8 @@ export default {
     const circuit = await circuitState(circuitStub(env.UPSTREAM_CIRCUIT, configFor(env).upstream.circuit.name));
     if (circuit?.state === "open") {
       const purged = await purgeBefore(env.DB, purgedBefore);
-      console.log(JSON.stringify({ level: "info", message: "webhook poll paused", circuit, purged }));
+      const secrets = await resealStale(env.DB, env.WEBHOOK_SECRETS_KEY);
+      console.log(JSON.stringify({ level: "info", message: "webhook poll paused", circuit, purged, secrets }));
       return;
     }
     const results = await dueWatches(env.DB, now - pollSeconds(env), MAX_CHECKS_PER_RUN);
@@ -63,7 +65,8 @@ export default {
       await markChecked(env.DB, page, now);
     }
     const purged = await purgeBefore(env.DB, purgedBefore);
-    console.log(JSON.stringify({ level: "info", message: "webhook poll", due: results.length, purged }));
+    const secrets = await resealStale(env.DB, env.WEBHOOK_SECRETS_KEY);
+    console.log(JSON.stringify({ level: "info", message: "webhook poll", due: results.length, purged, secrets }));
   },
 
   /** Checks and deliveries. A message that throws is retried by the queue, then dead-lettered: nothing is dropped unrecorded. */

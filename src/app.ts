@@ -20,6 +20,8 @@ import { readiness } from "./meta/readiness.ts";
 import { healthRoute, problemTypeRoute, readinessRoute } from "./meta/routes.ts";
 import { allowedMethods } from "./middleware/allowed-methods/index.ts";
 import { securityHeaders } from "./middleware/security-headers/index.ts";
+import { deprecation } from "./middleware/deprecation/index.ts";
+import { DEPRECATIONS } from "./meta/deprecations.ts";
 import { NotReadyError, PayloadTooLargeError, PROBLEM_CATALOGUE, RouteNotFoundError, ValidationError } from "./problems/errors.ts";
 import { problemFor } from "./problems/from-error.ts";
 import { problemType, type ProblemError } from "./problems/problem-error.ts";
@@ -86,6 +88,7 @@ export function buildApp() {
   // The card is made to be framed by partners' pages: its CSP frame-ancestors (the token's origins) decides,
   // so it gets no X-Frame-Options; everything else keeps Hono's defaults.
   app.use(securityHeaders((path) => path.startsWith("/embed")));
+  for (const entry of DEPRECATIONS) app.use(entry.path, deprecation(entry));
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
   app.openapi(readinessRoute, async (c) => {

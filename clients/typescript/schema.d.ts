@@ -130,7 +130,7 @@ export interface paths {
         };
         /**
          * The heat-pump status card (HTML, for an iframe)
-         * @description Server-rendered, refreshes itself with ETags; CSP `frame-ancestors` = the token's origins. See the README.
+         * @description Server-rendered, refreshes itself with ETags; CSP `frame-ancestors` = the token's origins. See docs/embedding.md.
          */
         get: operations["embedCard"];
         put?: never;

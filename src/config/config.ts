@@ -44,7 +44,7 @@ const positiveInt = (fallback: number, max: number) =>
 const nonNegativeInt = (fallback: number, max: number) =>
   z.coerce.number().int().nonnegative().max(max).optional().default(fallback);
 
-const EnvSchema = z.object({
+export const EnvSchema = z.object({
   ENVIRONMENT: z.string().default("production"),
   UPSTREAM_BASE_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, "")),
   UPSTREAM_TIMEOUT_MS: positiveInt(4000, 60_000),

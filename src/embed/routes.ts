@@ -93,7 +93,7 @@ export const embedCardRoute = createRoute({
   operationId: "embedCard",
   tags: ["Embeds"],
   summary: "The heat-pump status card (HTML, for an iframe)",
-  description: "Server-rendered, refreshes itself with ETags; CSP `frame-ancestors` = the token's origins. See the README.",
+  description: "Server-rendered, refreshes itself with ETags; CSP `frame-ancestors` = the token's origins. See docs/embedding.md.",
   security: [{ embedTokenQuery: [] }],
   request: {
     query: z.object({

@@ -23,7 +23,7 @@ describe("npm run keys", () => {
   });
 });
 
-// Key rings: both secrets rotate without downtime (README "Rotating keys").
+// Key rings: both secrets rotate without downtime (docs/configuration.md "Rotating keys").
 describe("WEBHOOK_SECRETS_KEY as a key ring", () => {
   const [a, b] = [newWebhookSecretsKey(), newWebhookSecretsKey()];
 

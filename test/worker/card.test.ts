@@ -34,7 +34,7 @@ describe("GET /embed/heat-pumps (the card)", () => {
     expect([...html.matchAll(/<script([^>]*)>/g)].every(([, attributes]) => attributes!.includes(`nonce="${nonce}"`))).toBe(true);
     expect(html).toMatch(/<html lang="en">/);
     expect(html).not.toMatch(/Mustermann|erika|onboarding\.example|cloud\.example/i);
-    // README: "one server-rendered page (about 5 KB, its embed token included)" for a heat pump.
+    // docs/embedding.md: "one server-rendered page (about 5 KB, its embed token included)" for a heat pump.
     const bytes = new TextEncoder().encode(html).length;
     console.log(`card page: ${bytes} bytes`);
     expect(bytes).toBeGreaterThan(3500);

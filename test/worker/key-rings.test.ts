@@ -7,7 +7,7 @@ import worker from "../../src/index.ts";
 import { openSecret } from "../../src/webhooks/secret-box.ts";
 import { listPath, newIds, problem, token, type Ids } from "./helpers.ts";
 
-// Both of the edge's own keys rotate without downtime, through the worker's settings (README "Rotating keys").
+// Both of the edge's own keys rotate without downtime, through the worker's settings (docs/configuration.md "Rotating keys").
 const settingsOf = env as unknown as { EMBED_SIGNING_KEY: string; WEBHOOK_SECRETS_KEY: string; DB: D1Database };
 
 async function call(path: string, init: RequestInit & { token?: string }, settings: Record<string, string> = {}) {

@@ -5,7 +5,7 @@ import worker from "../../src/index.ts";
 import { FAKE, listPath, newIds, problem, token, type Ids } from "./helpers.ts";
 
 // The identity provider rotates its keys: the new key works once the key set may be refetched (the cooldown), the
-// withdrawn one is refused once the fetched set is older than PARTNER_JWKS_MAX_AGE_SECONDS (README: two minutes
+// withdrawn one is refused once the fetched set is older than PARTNER_JWKS_MAX_AGE_SECONDS (docs/auth.md: two minutes
 // with the default 60 s, a remembered token's 60 s included). Here with a 2 s max age (1 s cooldown).
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

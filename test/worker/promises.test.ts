@@ -5,7 +5,7 @@ import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import worker from "../../src/index.ts";
 import { exchangeEmbedToken, listPath, newIds, problem, scenario, token, upstreamCalls, type Ids } from "./helpers.ts";
 
-// README promises with a test each, through the worker's settings and public API.
+// The docs' promises with a test each, through the worker's settings and public API.
 
 async function call(ids: Ids, jwt: string, settings: Record<string, unknown>) {
   const ctx = createExecutionContext();
@@ -14,7 +14,7 @@ async function call(ids: Ids, jwt: string, settings: Record<string, unknown>) {
   return response;
 }
 
-describe("rate limiting, as README says", () => {
+describe("rate limiting, as docs/caching.md says", () => {
   const small = () => ({ PARTNER_RATE_LIMITER: (env as unknown as { TEST_RATE_LIMITER: RateLimit }).TEST_RATE_LIMITER, RATE_LIMIT_REQUESTS: "3" });
 
   it("keys the budget by issuer: another partner's issuer acting for the same organisation has its own", async () => {

@@ -194,7 +194,7 @@ describe("service routes", () => {
     const created = doc.webhooks["heat_pump.created"].post;
     expect(created.parameters.map((parameter: { name: string; in: string }) => `${parameter.in}:${parameter.name}`).sort()).toEqual(["header:webhook-id", "header:webhook-signature", "header:webhook-timestamp"]);
     expect(created.requestBody.content["application/json"].schema.properties.data.properties.heat_pump).toEqual({ $ref: "#/components/schemas/HeatPump" });
-    // Each operation's security requirement names every scope it needs (README "Scopes").
+    // Each operation's security requirement names every scope it needs (docs/auth.md "Scopes").
     expect(doc.paths["/v1/orgs/{org_id}/users/{user_id}/heat-pumps/refresh"].post.security).toEqual([{ bearerAuth: ["heat_pumps:read", "heat_pumps:refresh"] }]);
     expect(doc.paths["/v1/orgs/{org_id}/users/{user_id}/embed-tokens"].post.security).toEqual([{ bearerAuth: ["heat_pumps:read", "embeds:write"] }]);
     expect(doc.paths["/v1/orgs/{org_id}/webhooks"].post.security).toEqual([{ bearerAuth: ["heat_pumps:read", "webhooks:manage"] }]);

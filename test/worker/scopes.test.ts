@@ -4,7 +4,7 @@ import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { ISSUERS, LIMITED_ORG_ID } from "../support/bindings.ts";
 import { api, listPath, newIds, problem, scenario, token, type Ids } from "./helpers.ts";
 
-// The scope matrix (README "Auth model"): each scope grants one power, and every operation that hands out
+// The scope matrix (docs/auth.md "Scopes"): each scope grants one power, and every operation that hands out
 // heat-pump data — directly, through an embed token, or to a webhook receiver — also needs heat_pumps:read.
 
 /** A subscription of the organisation, made with a token that may; its path. */

@@ -36,7 +36,7 @@ const WithSecret = SubscriptionSchema.extend({
 }).openapi("WebhookSubscriptionWithSecret");
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
-/** The security requirement names the scopes the operation needs (README "Scopes"). */
+/** The security requirement names the scopes the operation needs (docs/auth.md "Scopes"). */
 const common = { tags: ["Webhooks"], security: [{ bearerAuth: [...REQUIRED_SCOPES.manageWebhooks] }] };
 const routesData = { tags: ["Webhooks"], security: [{ bearerAuth: [...REQUIRED_SCOPES.routeWebhookData] }] };
 const problems = (...extra: Parameters<typeof problemResponses>) => problemResponses(ValidationError, ...authProblems, ...extra);

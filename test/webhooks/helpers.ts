@@ -1,5 +1,6 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { afterEach, vi } from "vitest";
 import { sealSecret } from "../../src/webhooks/secret-box.ts";
 import { newWebhookSecret } from "../../src/webhooks/signature.ts";
 import worker, { type WebhooksEnv } from "../../src/webhooks/worker/index.ts";
@@ -117,4 +118,20 @@ export async function deadLetters(): Promise<{ subscription_id: string; event_id
 
 export const setItems = (userId: string, items: unknown[]) => fetch(`${FAKE}/__fake/users/${userId}`, { method: "PUT", body: JSON.stringify({ items }) });
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Moves the clock the webhook worker reads (it runs in this isolate: checks, the cron, deliveries) `ms` ahead, and
+ * lets it run on from there: instead of sleeping past a throttle or a grace period. Real again after each test.
+ */
+export function advanceClock(ms: number) {
+  if (!vi.isFakeTimers()) vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+  vi.advanceTimersByTime(ms);
+}
+
+/** Past the per-user refresh throttle of these tests (CACHE_REFRESH_MIN_INTERVAL_SECONDS=1), so a check asks Podero again. */
+export const pastRefreshThrottle = () => advanceClock(1100);
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 

@@ -7,7 +7,7 @@ import { deliver } from "../../src/webhooks/worker/deliver.ts";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import worker, { type WebhooksEnv } from "../../src/webhooks/worker/index.ts";
 import { ISSUERS, LIMITED_ORG_ID } from "../support/bindings.ts";
-import { check, deadLetters, E, FAKE, partnerApi, pause, received, scheduledRun, setItems, settled, storedSubscription, subscribe, testEventDelivery, until, watch } from "./helpers.ts";
+import { advanceClock, check, deadLetters, E, FAKE, partnerApi, pastRefreshThrottle, received, scheduledRun, setItems, settled, storedSubscription, subscribe, testEventDelivery, until, watch } from "./helpers.ts";
 
 // The webhook worker end to end inside workerd: the Cron Trigger picks due watches, the Queue fans checks out,
 // the change is detected against the snapshot, and the delivery reaches a real local receiver, whose
@@ -31,7 +31,7 @@ describe("webhook worker", () => {
     expect(await received(receiver)).toEqual([]);
 
     await setItems(userId, [{ ...pump, connection_status: "error", is_authenticated: false }]);
-    await pause(1100); // past the per-key refresh throttle of the test config
+    pastRefreshThrottle();
     await E.DB.prepare("UPDATE watches SET last_checked_at = last_checked_at - 300 WHERE org_id = ?1").bind(orgId).run();
     const scheduledAt = Date.now();
     await scheduledRun();
@@ -72,7 +72,7 @@ describe("webhook worker", () => {
 
     // Past the moment the API said the old secret stops signing:
     const endsAt = Date.parse(rotated.previous_secret_valid_until);
-    await pause(Math.max(0, endsAt - Date.now()) + 1000);
+    advanceClock(Math.max(0, endsAt - Date.now()) + 1000);
     const after = await signatures();
     expect(after.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
     expect(new Webhook(rotated.secret).verify(after.body, after.headers)).toMatchObject({ type: "webhook.test" });
@@ -130,7 +130,7 @@ describe("webhook worker", () => {
     await setItems(userId, [heatPump({}, `a-${userId}`)]);
     await check(orgId, userId); // baseline
     await setItems(userId, [heatPump({}, `a-${userId}`), heatPump({}, `b-${userId}`)]);
-    await pause(1100);
+    pastRefreshThrottle();
     await check(orgId, userId); // one heat_pump.created
 
     const attempts = await until(() => received(receiver), (list) => list.length >= 2);
@@ -153,7 +153,7 @@ describe("webhook worker", () => {
     await setItems(userId, []);
     await check(orgId, userId);
     await setItems(userId, [heatPump({}, `gone-${userId}`)]);
-    await pause(1100);
+    pastRefreshThrottle();
     await check(orgId, userId);
     const row = await until(
       () => E.DB.prepare("SELECT enabled, status FROM webhook_subscriptions WHERE id = ?1").bind(id).first<{ enabled: number; status: string }>(),
@@ -172,7 +172,7 @@ describe("webhook worker", () => {
     const before = await E.DB.prepare("SELECT heat_pumps, taken_at FROM snapshots WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first();
     expect(before).not.toBeNull();
     await fetch(`${FAKE}/__fake/users/${userId}`, { method: "PUT", body: JSON.stringify({ items: [], queue: [{ status: 503 }, { status: 503 }] }) });
-    await pause(1100);
+    pastRefreshThrottle();
     await check(orgId, userId);
     expect(await E.DB.prepare("SELECT heat_pumps, taken_at FROM snapshots WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first()).toEqual(before);
     expect(await settled(orgId, id, receiver)).toEqual([]);
@@ -189,7 +189,7 @@ describe("webhook worker", () => {
     await setItems(userId, [pump]);
     await check(orgId, userId);
     await setItems(userId, [{ ...pump, monitoring_status: "warning" }]);
-    await pause(1100);
+    pastRefreshThrottle();
     await check(orgId, userId);
     expect(await until(() => received(everything), (list) => list.length >= 1)).toHaveLength(1); // the change was delivered …
     expect(await settled(orgId, created.id, onlyCreated)).toEqual([]); // … but not to these
@@ -269,7 +269,7 @@ describe("webhook data follows PARTNER_ISSUERS in force now", () => {
     await check(orgId, userId); // baseline, under issuer a
     const before = await calls(userId);
     await setItems(userId, [{ ...pump, connection_status: "error" }]);
-    await pause(1100);
+    pastRefreshThrottle();
     await check(orgId, userId, { env: withoutIssuerA() });
     expect(await calls(userId)).toBe(before); // Podero was not even asked
     await check(orgId, userId, { issuer: "https://never-configured.example" });
@@ -296,7 +296,7 @@ describe("webhook data follows PARTNER_ISSUERS in force now", () => {
     await setItems(userId, [pump]);
     await check(orgId, userId);
     await setItems(userId, [{ ...pump, monitoring_status: "error" }]);
-    await pause(1100);
+    pastRefreshThrottle();
     await check(orgId, userId);
     expect(await until(() => received(allowed), (list) => list.length >= 1)).toHaveLength(1);
     expect(await received(narrowed)).toEqual([]);

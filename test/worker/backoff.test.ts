@@ -7,7 +7,7 @@ import { forgetIsolateBackoffs } from "../../src/cache/backoff.ts";
 import { cacheKey } from "../../src/cache/entry.ts";
 import worker from "../../src/index.ts";
 import { parseHeatPumpList } from "../../src/upstream/parse-list.ts";
-import { listPath, newIds, problem, scenario, token, upstreamCalls, type Ids } from "./helpers.ts";
+import { advanceClock, listPath, newIds, problem, scenario, token, upstreamCalls, type Ids } from "./helpers.ts";
 
 // Failure memory per user: after Podero failed for a user, the edge does not ask again within a backoff window
 // (from UPSTREAM_FAILURE_BACKOFF_SECONDS, doubling, at most 60 s); stored copies answer meanwhile; one success clears it.
@@ -24,7 +24,6 @@ async function call(ids: Ids, jwt: string, settings: Record<string, string> = {}
 }
 
 const calls = async (ids: Ids) => (await upstreamCalls(ids.userId)).calls;
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const kvKey = (ids: Ids) =>
   `backoff:v1:${cacheKey(authorize({ issuer: "t", subject: undefined, orgId: ids.orgId, userId: undefined, scopes: new Set(["heat_pumps:read"]), issuerOrgs: "*" }, ids))}`;
 
@@ -70,14 +69,14 @@ describe("failure memory per user", () => {
     const oneSecond = { UPSTREAM_FAILURE_BACKOFF_SECONDS: "1" };
     await scenario(ids.userId, failing(2));
     await problem(await call(ids, jwt, oneSecond), 502, "upstream_error"); // failure 1: 1 s
-    await pause(1100);
+    advanceClock(1100);
     await problem(await call(ids, jwt, oneSecond), 502, "upstream_error"); // failure 2: 2 s
     expect(await calls(ids)).toBe(2);
-    await pause(1100);
+    advanceClock(1100);
     expect((await call(ids, jwt, oneSecond)).headers.get("cache-status")).toBe("heat-pump-edge; detail=upstream-backoff"); // still inside 2 s
     expect(await calls(ids)).toBe(2);
     expect(((await env.CACHE.get(kvKey(ids), "json")) as { failures: number }).failures).toBe(2);
-    await pause(1000);
+    advanceClock(1000);
     await scenario(ids.userId, { items: [heatPump({}, "back")] });
     expect((await call(ids, jwt, oneSecond)).status).toBe(200); // Podero is asked again, and answers
     expect(await calls(ids)).toBe(3);

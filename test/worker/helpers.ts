@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import type { Scenario } from "../../dev/fake-podero/scenario.ts";
+import { afterEach, vi } from "vitest";
 import { ISSUERS } from "../support/bindings.ts";
 
 // Helpers for workerd tests: talk to the worker through its real fetch handler, and to the fake Podero
@@ -120,3 +121,17 @@ export async function exchangeEmbedToken(ids: Ids, body: Record<string, unknown>
     body: JSON.stringify(body),
   });
 }
+
+/**
+ * Moves the clock the worker under test reads (it runs in this isolate) `ms` ahead and lets it run on from there,
+ * instead of sleeping past a window. Real again after each test. Not for what another isolate times (the circuit's
+ * Durable Object, the webhook worker beside it).
+ */
+export function advanceClock(ms: number) {
+  if (!vi.isFakeTimers()) vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+  vi.advanceTimersByTime(ms);
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});

@@ -2,13 +2,12 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
-import { FAKE, listPath, newIds, problem, token, type Ids } from "./helpers.ts";
+import { advanceClock, FAKE, listPath, newIds, problem, token, type Ids } from "./helpers.ts";
 
 // The identity provider rotates its keys: the new key works once the key set may be refetched (the cooldown), the
 // withdrawn one is refused once the fetched set is older than PARTNER_JWKS_MAX_AGE_SECONDS (docs/auth.md: two minutes
 // with the default 60 s, a remembered token's 60 s included). Here with a 2 s max age (1 s cooldown).
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function issuerSettings() {
   const name = `rot-${crypto.randomUUID().slice(0, 8)}`;
@@ -32,7 +31,7 @@ describe("key rotation and withdrawal at the issuer", () => {
     expect((await read(ids, await token(ids, { issuer, signer: name }))).status).toBe(200); // the key set is fetched now
     await rotate();
     const after = await token(ids, { issuer, signer: name });
-    await pause(1100); // past the 1 s cooldown
+    advanceClock(1100); // past the 1 s cooldown
     expect((await read(ids, after)).status).toBe(200);
   });
 
@@ -44,7 +43,7 @@ describe("key rotation and withdrawal at the issuer", () => {
     expect((await read(ids, first)).status).toBe(200); // fetched now
     await rotate(); // the issuer withdraws the key these tokens were signed with
     expect((await read(ids, second)).status).toBe(200); // still within the fetched set's max age
-    await pause(2100);
+    advanceClock(2100);
     const refused = await problem(await read(ids, third), 401, "invalid_token"); // refetched: the key is gone
     expect(refused.detail).toMatch(/No key published/);
   });

@@ -1,6 +1,7 @@
 import { ForbiddenOrganisationError, ForbiddenUserError, InsufficientScopeError } from "../problems/errors.ts";
 import { challenge } from "./bearer.ts";
-import { orgsAllow } from "./issuer-access.ts";
+import type { IssuerConfig } from "../config/config.ts";
+import { issuerMayActFor, orgsAllow } from "./issuer-access.ts";
 import { REQUIRED_SCOPES, SCOPES, type Principal } from "./principal.ts";
 
 declare const grantBrand: unique symbol;
@@ -64,6 +65,15 @@ export function authorize(principal: Principal, target: AccessTarget, requiredSc
     issuer: principal.issuer,
     ownersVisible: principal.scopes.has(SCOPES.ownersRead),
   } as AccessGrant;
+}
+
+/**
+ * A grant for a watched user, for the webhook worker's checks: made only while the issuer that registered the
+ * watch may act for its organisation (PARTNER_ISSUERS in force now), else null. Reads without owners' data.
+ */
+export function authorizeWatch(issuers: readonly IssuerConfig[], watch: { orgId: string; userId: string; issuer: string | null }): AccessGrant | null {
+  if (!issuerMayActFor(issuers, watch.issuer, watch.orgId)) return null;
+  return { orgId: watch.orgId.toLowerCase(), userId: watch.userId.toLowerCase(), issuer: watch.issuer!, ownersVisible: false } as AccessGrant;
 }
 
 declare const orgGrantBrand: unique symbol;

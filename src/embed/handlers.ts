@@ -2,10 +2,8 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { authorize } from "../auth/authorize.ts";
 import { REQUIRED_SCOPES } from "../auth/principal.ts";
-import { cacheHeaders } from "../cache/http-headers.ts";
 import { configFor } from "../config/config.ts";
-import { loadHeatPumps, reshape } from "../heat-pumps/load.ts";
-import { compactHeatPump } from "../heat-pumps/reshape.ts";
+import { answer, loadHeatPumps } from "../heat-pumps/load.ts";
 import { HeatPumpNotFoundError, ValidationError } from "../problems/errors.ts";
 import { issueEmbedToken } from "./embed-token.ts";
 import { checkOrigin } from "./origins.ts";
@@ -47,11 +45,8 @@ export const createEmbedToken: RouteHandler<typeof createEmbedTokenRoute, AppEnv
 
 export const embedHeatPumps: RouteHandler<typeof embedHeatPumpsRoute, AppEnv> = async (c) => {
   const claims = c.get("embed")!;
-  const loaded = await loadHeatPumps(c, { org_id: claims.orgId, user_id: claims.userId });
-  const items = claims.heatPumpId ? loaded.list.items.filter((item) => item.id === claims.heatPumpId) : loaded.list.items;
-  const data = reshape(loaded, c, items).map(compactHeatPump);
-  const meta = { fetched_at: loaded.list.fetchedAt, stale: loaded.list.stale, count: data.length, view: "compact" as const, invalid_items: loaded.list.invalid };
-  return c.json({ data, meta }, 200, cacheHeaders(loaded.list.cache));
+  const reading = await loadHeatPumps(c, { org_id: claims.orgId, user_id: claims.userId });
+  return answer(c, reading, { kind: "widget", heatPumpId: claims.heatPumpId }) as never;
 };
 
 export const embedJwks: RouteHandler<typeof jwksRoute, AppEnv> = async (c) => {

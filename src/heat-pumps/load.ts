@@ -1,32 +1,21 @@
 import type { Context } from "hono";
 import { endTime, setMetric, startTime } from "hono/timing";
 import type { AppEnv } from "../app-env.ts";
-import { authorize, type AccessGrant } from "../auth/authorize.ts";
+import { authorize } from "../auth/authorize.ts";
 import { REQUIRED_SCOPES, SCOPES } from "../auth/principal.ts";
-import { cachedSource } from "../cache/cached-source.ts";
+import { cacheHeaders } from "../cache/http-headers.ts";
 import { configFor, type EdgeConfig } from "../config/config.ts";
 import { circuitClient, circuitStub } from "../upstream/circuit.ts";
-import type { UpstreamHeatPump } from "../upstream/schema.ts";
-import { reshapeHeatPump } from "./reshape.ts";
-import type { HeatPump } from "./schemas.ts";
-import { upstreamSource, type HeatPumpList, type HeatPumpSource } from "./source.ts";
+import { readHeatPumps, type HeatPumpReading, type ReadContext } from "./read.ts";
+import { representation, type RepresentationSpec } from "./representation.ts";
 
-export interface LoadedHeatPumps {
-  grant: AccessGrant;
-  list: HeatPumpList;
-}
+export type LoadedHeatPumps = HeatPumpReading;
 
 export interface LoadOptions {
   /** Revalidate with Podero even when the cached copy is fresh (throttled per key). */
   forceRefresh?: boolean;
   /** Every scope the operation needs (default: `heat_pumps:read`). */
   scopes?: readonly string[];
-}
-
-/** The cache when it is on and bound, otherwise straight to Podero. */
-function sourceFor(c: Context<AppEnv>, config: EdgeConfig): HeatPumpSource {
-  if (!config.cache.enabled || !c.env.CACHE) return upstreamSource(config);
-  return cachedSource(config, { kv: c.env.CACHE, waitUntil: (promise) => c.executionCtx.waitUntil(promise) });
 }
 
 /**
@@ -40,7 +29,23 @@ export function requestsRevalidation(c: Context<AppEnv>): boolean {
   return /(^|[,\s])(no-cache|max-age=0)(?=$|[,\s])/.test(directives);
 }
 
-/** Authorise the caller for this user, then (and only then) read the user's heat pumps. */
+/** What the read path needs from this request: plain values, no Context past here. */
+function readContext(c: Context<AppEnv>, config: EdgeConfig): ReadContext {
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  return {
+    config,
+    kv: c.env.CACHE,
+    waitUntil,
+    call: {
+      requestId: c.get("requestId"),
+      traceparent: c.req.header("traceparent"),
+      observed: c.get("log"),
+      circuit: circuitClient(circuitStub(c.env.UPSTREAM_CIRCUIT, config.upstream.circuit.name), config.upstream.circuit.name, config.upstream.circuit, waitUntil),
+    },
+  };
+}
+
+/** Authorise the caller for this user, then (and only then) read the user's heat pumps (src/heat-pumps/read.ts). */
 export async function loadHeatPumps(c: Context<AppEnv>, target: { org_id: string; user_id: string }, options: LoadOptions = {}): Promise<LoadedHeatPumps> {
   const config = configFor(c.env);
   const log = c.get("log");
@@ -50,29 +55,21 @@ export async function loadHeatPumps(c: Context<AppEnv>, target: { org_id: string
   log.issuer = grant.issuer;
 
   startTime(c, "cache");
-  let list: HeatPumpList;
+  let reading: HeatPumpReading;
   try {
-    list = await sourceFor(c, config).list(grant, {
-      call: {
-        requestId: c.get("requestId"),
-        traceparent: c.req.header("traceparent"),
-        observed: log,
-        circuit: circuitClient(circuitStub(c.env.UPSTREAM_CIRCUIT, config.upstream.circuit.name), config.upstream.circuit.name, config.upstream.circuit, (promise) => c.executionCtx.waitUntil(promise)),
-      },
-      forceRefresh: options.forceRefresh ?? requestsRevalidation(c),
-    });
+    reading = await readHeatPumps(grant, { forceRefresh: options.forceRefresh ?? requestsRevalidation(c) }, readContext(c, config));
   } finally {
     endTime(c, "cache");
     if (log.upstream_ms !== undefined) setMetric(c, "upstream", log.upstream_ms);
   }
-  log.cache = list.cache.status;
-  log.heat_pumps = list.items.length;
-  if (list.invalid.length > 0) log.invalid_items = list.invalid;
-  return { grant, list };
+  log.cache = reading.list.cache.status;
+  log.heat_pumps = reading.list.items.length;
+  if (reading.list.invalid.length > 0) log.invalid_items = reading.list.invalid;
+  return reading;
 }
 
-/** Reshapes the given items (default: all) for this caller, as of now. */
-export function reshape({ grant, list }: LoadedHeatPumps, c: Context<AppEnv>, items: UpstreamHeatPump[] = list.items): HeatPump[] {
-  const options = { now: Date.now(), staleAfterSeconds: configFor(c.env).stateStaleAfterSeconds, ownersVisible: grant.ownersVisible };
-  return items.map((item) => reshapeHeatPump(item, options));
+/** The answer for `spec`, made once per stored copy (src/heat-pumps/representation.ts), with this read's cache headers. */
+export async function answer(c: Context<AppEnv>, reading: HeatPumpReading, spec: RepresentationSpec, headers: Record<string, string> = {}): Promise<Response> {
+  const made = await representation(reading, spec, Date.now(), configFor(c.env).stateStaleAfterSeconds);
+  return c.body(made.body, 200, { ...cacheHeaders(reading.list.cache), ...headers, "content-type": "application/json", etag: made.etag });
 }

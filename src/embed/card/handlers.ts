@@ -2,7 +2,8 @@ import type { Context } from "hono";
 import { errors } from "jose";
 import type { AppEnv } from "../../app-env.ts";
 import { configFor } from "../../config/config.ts";
-import { loadHeatPumps, reshape } from "../../heat-pumps/load.ts";
+import { loadHeatPumps } from "../../heat-pumps/load.ts";
+import { reshaped } from "../../heat-pumps/representation.ts";
 import { compactHeatPump } from "../../heat-pumps/reshape.ts";
 import { cacheHeaders } from "../../cache/http-headers.ts";
 import { ProblemError } from "../../problems/problem-error.ts";
@@ -89,8 +90,8 @@ export async function cardPage(c: Context<AppEnv>): Promise<Response> {
     if (onlyCards || !(error instanceof ProblemError) || error.status < 500) throw error;
     return page("", 503, claims.origins, { notice: "unavailable" });
   }
-  const items = claims.heatPumpId ? loaded.list.items.filter((item) => item.id === claims.heatPumpId) : loaded.list.items;
-  const cards = renderCards({ heatPumps: reshape(loaded, c, items).map(compactHeatPump), stale: loaded.list.stale, now: Date.now() }, lang);
+  const now = Date.now();
+  const cards = renderCards({ heatPumps: reshaped(loaded, now, config.stateStaleAfterSeconds, claims.heatPumpId).map(compactHeatPump), stale: loaded.list.stale, now }, lang);
   if (onlyCards) return c.html(cards, 200, { ...cacheHeaders(loaded.list.cache), "content-security-policy": "default-src 'none'" });
 
   const refresh = new URL(c.req.url);

@@ -1,10 +1,9 @@
-import { authorize } from "../../auth/authorize.ts";
+import { authorizeWatch } from "../../auth/authorize.ts";
 import { issuerMayActFor } from "../../auth/issuer-access.ts";
-import { SCOPES } from "../../auth/principal.ts";
-import { cachedSource } from "../../cache/cached-source.ts";
 import type { EdgeConfig } from "../../config/config.ts";
 import { reshapeHeatPump } from "../../heat-pumps/reshape.ts";
 import type { HeatPump } from "../../heat-pumps/schemas.ts";
+import { readHeatPumps } from "../../heat-pumps/read.ts";
 import type { HeatPumpList } from "../../heat-pumps/source.ts";
 import type { UpstreamCircuitClient } from "../../upstream/circuit.ts";
 import { sendAll } from "../batches.ts";
@@ -45,19 +44,13 @@ function unreadableOf(list: HeatPumpList): Unreadable {
  */
 export async function checkUser(message: CheckMessage, deps: CheckDeps): Promise<CheckResult> {
   // The watch acts for its organisation only while the issuer that registered it may (settings in force now).
-  if (!issuerMayActFor(deps.config.issuers, message.issuer ?? null, message.org_id)) {
-    return { events: 0, deliveries: 0, skipped: "the watch's issuer may no longer act for this organisation" };
-  }
-  const grant = authorize(
-    { issuer: "heat-pump-edge:webhooks", subject: undefined, orgId: message.org_id, userId: message.user_id, scopes: new Set([SCOPES.heatPumpsRead]), issuerOrgs: [message.org_id] },
-    { orgId: message.org_id, userId: message.user_id },
-  );
+  const grant = authorizeWatch(deps.config.issuers, { orgId: message.org_id, userId: message.user_id, issuer: message.issuer ?? null });
+  if (!grant) return { events: 0, deliveries: 0, skipped: "the watch's issuer may no longer act for this organisation" };
   let list: HeatPumpList;
   try {
-    list = await cachedSource(deps.config, { kv: deps.kv, waitUntil: deps.waitUntil }).list(grant, {
-      call: { requestId: `webhook-check-${crypto.randomUUID()}`, traceparent: undefined, observed: {}, circuit: deps.circuit },
-      forceRefresh: true,
-    });
+    // The same read path as every reader: a check refreshes the cache for them too.
+    const call = { requestId: `webhook-check-${crypto.randomUUID()}`, traceparent: undefined, observed: {}, circuit: deps.circuit };
+    ({ list } = await readHeatPumps(grant, { forceRefresh: true }, { config: deps.config, kv: deps.kv, waitUntil: deps.waitUntil, call }));
   } catch (error) {
     return { events: 0, deliveries: 0, skipped: `upstream: ${error instanceof Error ? error.message : String(error)}` };
   }

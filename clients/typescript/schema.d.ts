@@ -723,7 +723,7 @@ export interface components {
             /** @enum {string} */
             status: "ok";
         };
-        /** @description Each dependency: KV and D1 answer; the upstream circuit (`unknown`: not reachable, calls go through); this isolate's view of the Podero credentials; the last webhook delivery attempt. */
+        /** @description Each dependency: KV and D1 answer; the upstream circuit (`unreachable`: bound but not answering, e.g. the webhook worker hosting it is not deployed — not ready, though calls go through; `unknown`: not bound); this isolate's view of the Podero credentials; the last webhook delivery attempt. */
         Readiness: {
             /** @enum {string} */
             status: "ready" | "not_ready";
@@ -740,7 +740,7 @@ export interface components {
                 };
                 upstream_circuit: {
                     /** @enum {string} */
-                    state: "closed" | "open" | "half-open" | "unknown";
+                    state: "closed" | "open" | "half-open" | "unreachable" | "unknown";
                     since: string | null;
                     retry_after_s?: number;
                     reason?: string;

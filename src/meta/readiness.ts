@@ -54,8 +54,9 @@ async function measure(deps: ReadinessDeps): Promise<Readiness> {
     probe(deps.db ? async () => (lastDelivery = await latestAttemptAt(deps.db!)) : unbound),
     circuitState(circuitStub(deps.circuit, deps.config.upstream.circuit.name)),
   ]);
-  const upstreamCircuit = circuit ? { ...circuit } : { state: "unknown" as const, since: null };
-  const ready = kv.ok && d1.ok && upstreamCircuit.state !== "open";
+  // Bound but not answering: the webhook worker that hosts it is missing (not deployed, or another name).
+  const upstreamCircuit = circuit ? { ...circuit } : { state: deps.circuit ? ("unreachable" as const) : ("unknown" as const), since: null };
+  const ready = kv.ok && d1.ok && upstreamCircuit.state !== "open" && upstreamCircuit.state !== "unreachable";
   const readiness: Readiness = {
     status: ready ? "ready" : "not_ready",
     checks: {

@@ -54,6 +54,19 @@ async function openCircuit(settings: Record<string, string>) {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+describe("readiness and the circuit's host", () => {
+  it("is not ready while the circuit is bound but does not answer (the webhook worker hosting it is missing)", async () => {
+    const missing = { idFromName: () => ({}), get: () => ({ state: () => Promise.reject(new Error("no such worker")), admit: () => Promise.reject(new Error("no such worker")) }) };
+    forgetReadiness();
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(new Request("https://edge.example/health/ready"), { ...env, UPSTREAM_CIRCUIT: missing } as unknown as typeof env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { checks: { upstream_circuit: { state: string } } }).checks.upstream_circuit.state).toBe("unreachable");
+    forgetReadiness();
+  });
+});
+
 describe("the upstream circuit breaker", () => {
   it("opens when most calls fail: then nobody's request reaches Podero, readers get 503 with Retry-After, readiness says so", async () => {
     const settings = circuitSettings();

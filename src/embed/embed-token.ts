@@ -2,6 +2,7 @@ import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
 import { invalidToken } from "../auth/bearer.ts";
 import { issuerMayActFor } from "../auth/issuer-access.ts";
 import type { EdgeConfig } from "../config/config.ts";
+import { Lru } from "../util/lru.ts";
 import { embedKeyRing, embedSigningKey } from "./signing-key.ts";
 
 // Embed tokens: short-lived, read-only, signed by the edge itself, bound to one organisation, one user,
@@ -45,7 +46,26 @@ export async function issueEmbedToken(config: EdgeConfig, claims: EmbedClaims, t
   return { token, expiresAt: new Date((now + ttlSeconds) * 1000) };
 }
 
+/**
+ * Embed tokens this isolate already verified, by their exact bytes, per config (its key ring and PARTNER_ISSUERS):
+ * a widget polling every minute, or a card reloaded, pays for the signature once. Kept until the token expires
+ * and at most 60 s, so a key dropped from the ring or an issuer removed stops it within a minute. Successes only.
+ */
+const REMEMBER_MS = 60_000;
+const remembered = new WeakMap<EdgeConfig, Lru<{ claims: EmbedClaims & { expiresAt: number }; until: number }>>();
+
 export async function verifyEmbedToken(config: EdgeConfig, token: string): Promise<EmbedClaims & { expiresAt: number }> {
+  const now = Date.now();
+  const known = remembered.get(config)?.get(token);
+  if (known && known.until > now) return known.claims;
+  const claims = await verifyEmbedTokenNow(config, token);
+  let tokens = remembered.get(config);
+  if (!tokens) remembered.set(config, (tokens = new Lru(1000)));
+  tokens.set(token, { claims, until: Math.min(claims.expiresAt, now + REMEMBER_MS) });
+  return claims;
+}
+
+async function verifyEmbedTokenNow(config: EdgeConfig, token: string): Promise<EmbedClaims & { expiresAt: number }> {
   const ring = await embedKeyRing(config);
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {

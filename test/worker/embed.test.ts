@@ -7,7 +7,7 @@ import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import worker from "../../src/index.ts";
 import { ISSUERS } from "../support/bindings.ts";
 import { signEmbedToken } from "../support/embed-tokens.ts";
-import { api, exchangeEmbedToken, listPath, newIds, problem, scenario, token, type Ids } from "./helpers.ts";
+import { advanceClock, api, exchangeEmbedToken, listPath, newIds, problem, scenario, token, type Ids } from "./helpers.ts";
 
 const PAGE = "https://app.partner.example";
 
@@ -102,6 +102,15 @@ describe("GET /v1/embed/heat-pumps", () => {
     const embedRefused = await problem(await api(listPath(ids), { token: embed }), 401, "invalid_token");
     expect(embedRefused.detail).toMatch(/embed token is not a partner token/);
     await problem(await exchange(ids, { origins: [PAGE] }, embed), 401, "invalid_token");
+  });
+
+  it("remembers a verified embed token no longer than it lives: refused once it expired", async () => {
+    const ids = newIds();
+    const embed = await embedToken(ids, { origins: [PAGE], ttl_seconds: 60 });
+    expect((await widget({ token: embed })).status).toBe(200); // verified and remembered
+    expect((await widget({ token: embed })).status).toBe(200);
+    advanceClock(61_000); // past its expiry
+    expect((await problem(await widget({ token: embed }), 401, "invalid_token")).detail).toMatch(/expired/);
   });
 
   it("refuses an expired, a tampered and a foreign-signed embed token", async () => {

@@ -1,3 +1,5 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import type { TimingVariables } from "hono/timing";
 import type { Principal } from "./auth/principal.ts";
@@ -13,4 +15,12 @@ export interface AppEnv {
       embed?: EmbedClaims;
       log: RequestLogFields;
     };
+}
+
+/** The app every capability registers its routes on (src/app.ts composes them). */
+export type EdgeApp = OpenAPIHono<AppEnv>;
+
+/** What a capability's registration gets from the app: the conditional-request (ETag / 304) middleware. */
+export interface SharedMiddleware {
+  conditional: MiddlewareHandler<AppEnv>;
 }

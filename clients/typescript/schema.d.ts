@@ -218,6 +218,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/partners/v2.0/org/{org_id}/users/{user_id}/heat-pumps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a user's heat pumps in Podero's own shape
+         * @description Same path and shape as Podero's partner API, so an app migrates by changing only its base URL and token. Same auth and semantics as `listHeatPumps`; items the edge cannot read are left out and named in the `x-invalid-upstream-items` header (count) and the logs.
+         */
+        get: operations["listHeatPumpsPoderoCompatible"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{org_id}/webhooks": {
         parameters: {
             query?: never;
@@ -356,26 +376,6 @@ export interface paths {
         };
         /** Which users are watched */
         get: operations["listWatches"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/partners/v2.0/org/{org_id}/users/{user_id}/heat-pumps": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List a user's heat pumps in Podero's own shape
-         * @description Same path and shape as Podero's partner API, so an app migrates by changing only its base URL and token. Same auth and semantics as `listHeatPumps`; items the edge cannot read are left out and named in the `x-invalid-upstream-items` header (count) and the logs.
-         */
-        get: operations["listHeatPumpsPoderoCompatible"];
         put?: never;
         post?: never;
         delete?: never;
@@ -918,22 +918,6 @@ export interface components {
             /** @enum {string} */
             view: "full" | "compact";
         };
-        WebhookSubscriptionWithSecret: components["schemas"]["WebhookSubscription"] & {
-            /** @description Standard Webhooks signing secret (`whsec_…`). Shown only here: store it. */
-            secret: string;
-        };
-        WebhookSubscription: {
-            id: string;
-            url: string;
-            events: ("heat_pump.created" | "heat_pump.deleted" | "heat_pump.status_changed" | "heat_pump.updated" | "heat_pump.action_required")[];
-            user_ids: string[] | null;
-            description: string | null;
-            enabled: boolean;
-            /** @enum {string} */
-            status: "active" | "failing" | "disabled";
-            created_at: string;
-            updated_at: string;
-        };
         /** @description Podero's own heat pump object (GET /api/partners/v2.0/org/{org_id}/users/{user_id}/heat-pumps), validated, with the reference's defaults filled in and decimal strings read as numbers. Without scope `owners:read`, `owner.email`, `owner.first_name` and `owner.last_name` are null, and fields Podero adds later are left out (they may be personal data). */
         PoderoHeatPump: {
             connection_status?: string | null;
@@ -1087,6 +1071,22 @@ export interface components {
             lifecycle_state: string | null;
         } & {
             [key: string]: unknown;
+        };
+        WebhookSubscriptionWithSecret: components["schemas"]["WebhookSubscription"] & {
+            /** @description Standard Webhooks signing secret (`whsec_…`). Shown only here: store it. */
+            secret: string;
+        };
+        WebhookSubscription: {
+            id: string;
+            url: string;
+            events: ("heat_pump.created" | "heat_pump.deleted" | "heat_pump.status_changed" | "heat_pump.updated" | "heat_pump.action_required")[];
+            user_ids: string[] | null;
+            description: string | null;
+            enabled: boolean;
+            /** @enum {string} */
+            status: "active" | "failing" | "disabled";
+            created_at: string;
+            updated_at: string;
         };
     };
     responses: never;
@@ -2022,6 +2022,184 @@ export interface operations {
              *
              *     `user_not_found`: Podero does not know this user in this organisation (the upstream answered 404).
              */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Over this partner's limit (issuer and organisation); retry after `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description draft-ietf-httpapi-ratelimit-headers: `"partner";r=0;t=<seconds>`. */
+                    RateLimit?: string;
+                    /** @description draft-ietf-httpapi-ratelimit-headers: `"partner";q=<requests>;w=<seconds>`. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `misconfigured`: The edge's configuration is invalid (see its log).
+             *
+             *     `internal_error`: The edge failed in a way it did not expect. The request id identifies the log line.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `upstream_error`: Podero failed (5xx or network, after a retry).
+             *
+             *     `upstream_auth_failed`: Podero refused the edge's own credentials (401/403).
+             *
+             *     `upstream_bad_response`: Podero's answer was not JSON, not a JSON array, or larger than the edge accepts.
+             */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `issuer_keys_unavailable`: The issuer's JWKS could not be fetched; retry later.
+             *
+             *     `upstream_unavailable`: Podero is rate limiting or unavailable (429/503). Retry after the `Retry-After` header.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `upstream_timeout`: Podero did not answer within the edge's deadline (`UPSTREAM_TIMEOUT_MS`). */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listHeatPumpsPoderoCompatible: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` from an earlier answer: `304` when it still matches. */
+                "if-none-match"?: string;
+                /** @description `no-cache` revalidates with Podero (throttled per user; see `refreshHeatPumps`). */
+                "cache-control"?: string;
+            };
+            path: {
+                /** @description The partner's organisation in Podero; must equal the token's `org_id` claim. */
+                org_id: string;
+                /** @description The user whose heat pumps to read; must equal the token's `user_id` claim where it has one. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's heat pumps, as Podero sends them. */
+            200: {
+                headers: {
+                    /** @description Strong validator of this representation; send it back in `If-None-Match`. */
+                    ETag?: string;
+                    /** @description `private, max-age=<seconds the edge's copy stays fresh>` (`no-cache` with the cache off). */
+                    "Cache-Control"?: string;
+                    /** @description Seconds since the edge fetched the data from Podero. */
+                    Age?: number;
+                    /** @description RFC 9211, e.g. `heat-pump-edge; hit; ttl=12; detail=memory`, `heat-pump-edge; fwd=miss; fwd-status=200; stored`, `…; detail=stale-while-revalidate`, `…; detail=stale-if-error`, `…; detail=upstream-backoff` (Podero failed for this user moments ago and was not asked again). */
+                    "Cache-Status"?: string;
+                    /** @description The partner's rate limit, e.g. `"partner";q=600;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description When the edge received the list from Podero. */
+                    "x-fetched-at"?: string;
+                    /** @description How many items were left out because the edge could not read them (absent when 0). */
+                    "x-invalid-upstream-items"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoderoHeatPump"][];
+                };
+            };
+            /** @description Not modified: the `ETag` sent in `If-None-Match` still matches. */
+            304: {
+                headers: {
+                    /** @description Strong validator of this representation; send it back in `If-None-Match`. */
+                    ETag?: string;
+                    /** @description `private, max-age=<seconds the edge's copy stays fresh>` (`no-cache` with the cache off). */
+                    "Cache-Control"?: string;
+                    /** @description Seconds since the edge fetched the data from Podero. */
+                    Age?: number;
+                    /** @description RFC 9211, e.g. `heat-pump-edge; hit; ttl=12; detail=memory`, `heat-pump-edge; fwd=miss; fwd-status=200; stored`, `…; detail=stale-while-revalidate`, `…; detail=stale-if-error`, `…; detail=upstream-backoff` (Podero failed for this user moments ago and was not asked again). */
+                    "Cache-Status"?: string;
+                    /** @description The partner's rate limit, e.g. `"partner";q=600;w=60`. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request`: A path or query parameter, or the request body, is malformed (not JSON, not `application/json`, not the documented object). `errors` lists each failing part. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `missing_token`: The request carries no `Authorization: Bearer` token (RFC 6750 §3.1: no error code is given).
+             *
+             *     `invalid_token`: Malformed, expired, not yet valid, wrong signer, audience or issuer, or a forbidden algorithm or header.
+             */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge, e.g. `Bearer realm="heat-pump-edge", error="invalid_token"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `insufficient_scope`: The token is valid but lacks the scope this operation needs (named in `required_scope`).
+             *
+             *     `forbidden_organisation`: The token (or its issuer) is not for this organisation.
+             *
+             *     `forbidden_user`: The token carries a `user_id` claim that limits it to another user.
+             */
+            403: {
+                headers: {
+                    /** @description RFC 6750 challenge with `error="insufficient_scope"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `user_not_found`: Podero does not know this user in this organisation (the upstream answered 404). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3487,184 +3665,6 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listHeatPumpsPoderoCompatible: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description An `ETag` from an earlier answer: `304` when it still matches. */
-                "if-none-match"?: string;
-                /** @description `no-cache` revalidates with Podero (throttled per user; see `refreshHeatPumps`). */
-                "cache-control"?: string;
-            };
-            path: {
-                /** @description The partner's organisation in Podero; must equal the token's `org_id` claim. */
-                org_id: string;
-                /** @description The user whose heat pumps to read; must equal the token's `user_id` claim where it has one. */
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The user's heat pumps, as Podero sends them. */
-            200: {
-                headers: {
-                    /** @description Strong validator of this representation; send it back in `If-None-Match`. */
-                    ETag?: string;
-                    /** @description `private, max-age=<seconds the edge's copy stays fresh>` (`no-cache` with the cache off). */
-                    "Cache-Control"?: string;
-                    /** @description Seconds since the edge fetched the data from Podero. */
-                    Age?: number;
-                    /** @description RFC 9211, e.g. `heat-pump-edge; hit; ttl=12; detail=memory`, `heat-pump-edge; fwd=miss; fwd-status=200; stored`, `…; detail=stale-while-revalidate`, `…; detail=stale-if-error`, `…; detail=upstream-backoff` (Podero failed for this user moments ago and was not asked again). */
-                    "Cache-Status"?: string;
-                    /** @description The partner's rate limit, e.g. `"partner";q=600;w=60`. */
-                    "RateLimit-Policy"?: string;
-                    /** @description When the edge received the list from Podero. */
-                    "x-fetched-at"?: string;
-                    /** @description How many items were left out because the edge could not read them (absent when 0). */
-                    "x-invalid-upstream-items"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PoderoHeatPump"][];
-                };
-            };
-            /** @description Not modified: the `ETag` sent in `If-None-Match` still matches. */
-            304: {
-                headers: {
-                    /** @description Strong validator of this representation; send it back in `If-None-Match`. */
-                    ETag?: string;
-                    /** @description `private, max-age=<seconds the edge's copy stays fresh>` (`no-cache` with the cache off). */
-                    "Cache-Control"?: string;
-                    /** @description Seconds since the edge fetched the data from Podero. */
-                    Age?: number;
-                    /** @description RFC 9211, e.g. `heat-pump-edge; hit; ttl=12; detail=memory`, `heat-pump-edge; fwd=miss; fwd-status=200; stored`, `…; detail=stale-while-revalidate`, `…; detail=stale-if-error`, `…; detail=upstream-backoff` (Podero failed for this user moments ago and was not asked again). */
-                    "Cache-Status"?: string;
-                    /** @description The partner's rate limit, e.g. `"partner";q=600;w=60`. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description `invalid_request`: A path or query parameter, or the request body, is malformed (not JSON, not `application/json`, not the documented object). `errors` lists each failing part. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description `missing_token`: The request carries no `Authorization: Bearer` token (RFC 6750 §3.1: no error code is given).
-             *
-             *     `invalid_token`: Malformed, expired, not yet valid, wrong signer, audience or issuer, or a forbidden algorithm or header.
-             */
-            401: {
-                headers: {
-                    /** @description RFC 6750 challenge, e.g. `Bearer realm="heat-pump-edge", error="invalid_token"`. */
-                    "WWW-Authenticate"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description `insufficient_scope`: The token is valid but lacks the scope this operation needs (named in `required_scope`).
-             *
-             *     `forbidden_organisation`: The token (or its issuer) is not for this organisation.
-             *
-             *     `forbidden_user`: The token carries a `user_id` claim that limits it to another user.
-             */
-            403: {
-                headers: {
-                    /** @description RFC 6750 challenge with `error="insufficient_scope"`. */
-                    "WWW-Authenticate"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `user_not_found`: Podero does not know this user in this organisation (the upstream answered 404). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `rate_limited`: Over this partner's limit (issuer and organisation); retry after `Retry-After`. */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    /** @description draft-ietf-httpapi-ratelimit-headers: `"partner";r=0;t=<seconds>`. */
-                    RateLimit?: string;
-                    /** @description draft-ietf-httpapi-ratelimit-headers: `"partner";q=<requests>;w=<seconds>`. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description `misconfigured`: The edge's configuration is invalid (see its log).
-             *
-             *     `internal_error`: The edge failed in a way it did not expect. The request id identifies the log line.
-             */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description `upstream_error`: Podero failed (5xx or network, after a retry).
-             *
-             *     `upstream_auth_failed`: Podero refused the edge's own credentials (401/403).
-             *
-             *     `upstream_bad_response`: Podero's answer was not JSON, not a JSON array, or larger than the edge accepts.
-             */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description `issuer_keys_unavailable`: The issuer's JWKS could not be fetched; retry later.
-             *
-             *     `upstream_unavailable`: Podero is rate limiting or unavailable (429/503). Retry after the `Retry-After` header.
-             */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `upstream_timeout`: Podero did not answer within the edge's deadline (`UPSTREAM_TIMEOUT_MS`). */
-            504: {
-                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -2,15 +2,14 @@ import { describe, expect, it } from "vitest";
 import { judge, type Figures } from "../../bench/budgets.ts";
 
 const GOOD: Figures = {
-  health: { rps: 1000, p99: 10 },
-  hitFull: { rps: 800, p99: 19 },
-  hitCompact: { rps: 900, p99: 15 },
+  cpu: { hitMarginalUs: 44, notModifiedMarginalUs: 40, cacheOffMarginalUs: 1000 },
   coldP50: 94,
   upstreamLatencyMs: 80,
   burstUpstreamCalls: 1,
-  jwtEs256Us: 90,
-  validateReshape500Us: 9000,
-  bundleGzipKiB: 93,
+  calibrationUs: 50,
+  jwtEs256Us: 100,
+  validateReshape500Us: 6500,
+  bundleGzipKiB: 95,
   startupCpuMs: 24,
 };
 
@@ -19,11 +18,16 @@ describe("benchmark budgets", () => {
     expect(judge(GOOD).filter((line) => !line.pass)).toEqual([]);
   });
 
-  it("judges each budget against the floor of the same run, using the worse hit-path view", () => {
-    const short = judge({ ...GOOD, hitCompact: { rps: 700, p99: 25 }, coldP50: 96, burstUpstreamCalls: 2, jwtEs256Us: 101, validateReshape500Us: 10_001, bundleGzipKiB: 100.1, startupCpuMs: null });
+  it("judges timings as ratios within the run: a machine twice as slow passes the same budgets", () => {
+    const slow = { ...GOOD, cpu: { hitMarginalUs: 88, notModifiedMarginalUs: 80, cacheOffMarginalUs: 2000 }, calibrationUs: 100, jwtEs256Us: 200, validateReshape500Us: 13_000 };
+    expect(judge(slow).filter((line) => !line.pass)).toEqual([]);
+  });
+
+  it("fails each budget past its limit", () => {
+    const short = judge({ ...GOOD, cpu: { hitMarginalUs: 260, notModifiedMarginalUs: 160, cacheOffMarginalUs: 1000 }, coldP50: 96, burstUpstreamCalls: 2, jwtEs256Us: 126, validateReshape500Us: 8_001, bundleGzipKiB: 100.1, startupCpuMs: null });
     expect(short.filter((line) => !line.pass).map((line) => line.figure)).toEqual([
-      "hit-path requests/s",
-      "hit-path p99",
+      "hit, worker CPU beyond /health",
+      "304, worker CPU beyond /health",
       "cold path p50",
       "upstream calls, 100-request cold burst",
       "JWT verification, ES256, imported key",

@@ -131,8 +131,9 @@ export default defineConfig({
       },
       {
         // The webhook worker (Cron Trigger + Queue consumer) inside workerd, delivering to a local receiver.
-        // A forced refresh every second at most, so a test can poll twice without waiting the usual 5 s.
-        plugins: [workerd("./wrangler.webhooks.toml", { CACHE_REFRESH_MIN_INTERVAL_SECONDS: "1" }, apiWorkerBeside)],
+        // A forced refresh every second at most, so a test can poll twice without waiting the usual 5 s; room for the
+        // fan-out test's 150 subscriptions in one organisation (the quota's own test sets it low).
+        plugins: [workerd("./wrangler.webhooks.toml", { CACHE_REFRESH_MIN_INTERVAL_SECONDS: "1", WEBHOOK_MAX_SUBSCRIPTIONS_PER_ORG: "200" }, apiWorkerBeside)],
         test: {
           name: "webhooks",
           include: ["test/webhooks/**/*.test.ts"],

@@ -357,7 +357,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Watch a user's heat pumps for changes */
+        /**
+         * Watch a user's heat pumps for changes
+         * @description A new watch is made only for a user Podero knows (asked through the edge's cache: `404 user_not_found` otherwise, and nothing is stored), within the organisation's quota (`409 quota_exceeded`). Watching a watched user again changes nothing but the issuer answering for it.
+         */
         put: operations["watchUser"];
         post?: never;
         /** Stop watching a user */
@@ -2460,6 +2463,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `quota_exceeded`: The organisation already has as many watched users (`WEBHOOK_MAX_WATCHES_PER_ORG`) or webhook subscriptions (`WEBHOOK_MAX_SUBSCRIPTIONS_PER_ORG`) as this edge allows; `quota` and `limit` say which. Remove some first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `rate_limited`: Over this partner's limit (issuer and organisation); retry after `Retry-After`. */
             429: {
                 headers: {
@@ -3415,6 +3427,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `user_not_found`: Podero does not know this user in this organisation (the upstream answered 404). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `quota_exceeded`: The organisation already has as many watched users (`WEBHOOK_MAX_WATCHES_PER_ORG`) or webhook subscriptions (`WEBHOOK_MAX_SUBSCRIPTIONS_PER_ORG`) as this edge allows; `quota` and `limit` say which. Remove some first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `rate_limited`: Over this partner's limit (issuer and organisation); retry after `Retry-After`. */
             429: {
                 headers: {
@@ -3443,11 +3473,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `issuer_keys_unavailable`: The issuer's JWKS could not be fetched; retry later. */
+            /**
+             * @description `upstream_error`: Podero failed (5xx or network, after a retry).
+             *
+             *     `upstream_auth_failed`: Podero refused the edge's own credentials (401/403).
+             *
+             *     `upstream_bad_response`: Podero's answer was not JSON, not a JSON array, or larger than the edge accepts.
+             */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `issuer_keys_unavailable`: The issuer's JWKS could not be fetched; retry later.
+             *
+             *     `upstream_unavailable`: Podero is rate limiting or unavailable (429/503). Retry after the `Retry-After` header.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `upstream_timeout`: Podero did not answer within the edge's deadline (`UPSTREAM_TIMEOUT_MS`). */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

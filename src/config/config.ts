@@ -70,6 +70,8 @@ export const EnvSchema = z.object({
   UPSTREAM_CIRCUIT_PROBES: positiveInt(3, 100),
   UPSTREAM_CIRCUIT_NAME: z.string().min(1).max(200).optional(),
   RATE_LIMIT_REQUESTS: nonNegativeInt(600, 1_000_000),
+  WEBHOOK_MAX_WATCHES_PER_ORG: positiveInt(100_000, 10_000_000),
+  WEBHOOK_MAX_SUBSCRIPTIONS_PER_ORG: positiveInt(20, 1000),
   EMBED_SIGNING_KEY: z.string().min(1).optional(),
   RATE_LIMIT_PERIOD_SECONDS: z.enum(["10", "60"]).default("60").transform(Number),
 });
@@ -100,6 +102,8 @@ export interface EdgeConfig {
   embedSigningKey: string | undefined;
   /** Per issuer and organisation; `requests: 0` turns it off. Must match the `[[ratelimits]]` binding's `simple` config. */
   rateLimit: { requests: number; periodSeconds: number };
+  /** Quotas per organisation: watched users and webhook subscriptions. */
+  webhooks: { maxWatchesPerOrg: number; maxSubscriptionsPerOrg: number };
 }
 
 export interface CacheSettings {
@@ -185,6 +189,7 @@ export function parseConfig(env: Record<string, unknown>): EdgeConfig {
       failureBackoffSeconds: vars.UPSTREAM_FAILURE_BACKOFF_SECONDS,
     }),
     rateLimit: Object.freeze({ requests: vars.RATE_LIMIT_REQUESTS, periodSeconds: vars.RATE_LIMIT_PERIOD_SECONDS }),
+    webhooks: Object.freeze({ maxWatchesPerOrg: vars.WEBHOOK_MAX_WATCHES_PER_ORG, maxSubscriptionsPerOrg: vars.WEBHOOK_MAX_SUBSCRIPTIONS_PER_ORG }),
     embedSigningKey: vars.EMBED_SIGNING_KEY,
   });
 }

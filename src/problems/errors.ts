@@ -162,6 +162,15 @@ export class HeatPumpNotFoundError extends ProblemError {
   };
 }
 
+export class QuotaExceededError extends ProblemError {
+  static override readonly spec: ProblemSpec = {
+    status: 409,
+    code: "quota_exceeded",
+    title: "Quota exceeded",
+    description: "The organisation already has as many watched users (`WEBHOOK_MAX_WATCHES_PER_ORG`) or webhook subscriptions (`WEBHOOK_MAX_SUBSCRIPTIONS_PER_ORG`) as this edge allows; `quota` and `limit` say which. Remove some first.",
+  };
+}
+
 export class WebhookNotFoundError extends ProblemError {
   static override readonly spec: ProblemSpec = {
     status: 404,
@@ -254,6 +263,7 @@ export const PROBLEM_CATALOGUE: readonly ProblemClass[] = [
   RateLimitedError,
   UserNotFoundError,
   HeatPumpNotFoundError,
+  QuotaExceededError,
   WebhookNotFoundError,
   EmbeddingDisabledError,
   NotReadyError,

@@ -1,5 +1,14 @@
-/** Queue messages of the webhook worker: check one watched user, or deliver one event to one subscription. */
-export type WebhookMessage = CheckMessage | DeliverMessage;
+/** Queue messages of the webhook worker: poll a group of shards, check one watched user, or deliver one event. */
+export type WebhookMessage = PollMessage | CheckMessage | DeliverMessage;
+
+/** One cron run's share of the watch table: shards `first_shard` … `first_shard + shards - 1` (src/webhooks/worker/poll.ts). */
+export interface PollMessage {
+  kind: "poll";
+  first_shard: number;
+  shards: number;
+  /** Epoch seconds of the cron run that sent it. */
+  scheduled_at: number;
+}
 
 export interface CheckMessage {
   kind: "check";

@@ -4,6 +4,7 @@ import { expect, it } from "vitest";
 import { heatPump } from "../../dev/fake-podero/fixtures.ts";
 import { sealSecret } from "../../src/webhooks/secret-box.ts";
 import { newWebhookSecret } from "../../src/webhooks/signature.ts";
+import { shardOf } from "../../src/webhooks/store/watches.ts";
 import worker, { type WebhooksEnv } from "../../src/webhooks/worker/index.ts";
 import { ISSUERS } from "../support/bindings.ts";
 
@@ -37,7 +38,8 @@ it(`polls ${USERS} watched users in one run and delivers one event per changed h
     .bind(`wh_${crypto.randomUUID()}`, orgId, `${FAKE}/__receiver/${receiver}`, await sealSecret(E.WEBHOOK_SECRETS_KEY, newWebhookSecret()), now, ISSUERS.a)
     .run();
   for (let start = 0; start < USERS; start += 100) {
-    await E.DB.batch(users.slice(start, start + 100).map((user) => E.DB.prepare("INSERT INTO watches (org_id, user_id, created_at, issuer) VALUES (?1, ?2, ?3, ?4)").bind(orgId, user, now, ISSUERS.a)));
+    // Straight into D1 (a thousand API calls would test the API, not the run), as putWatch stores them.
+    await E.DB.batch(users.slice(start, start + 100).map((user) => E.DB.prepare("INSERT INTO watches (org_id, user_id, created_at, issuer, last_checked_at, shard) VALUES (?1, ?2, ?3, ?4, 0, ?5)").bind(orgId, user, now, ISSUERS.a, shardOf(user))));
   }
   await Promise.all(users.map((user) => fetch(`${FAKE}/__fake/users/${user}`, { method: "PUT", body: JSON.stringify({ items: [heatPump({}, `scale-${user}`)] }) })));
   const snapshots = () => E.DB.prepare("SELECT COUNT(*) AS n FROM snapshots WHERE org_id = ?1").bind(orgId).first<{ n: number }>().then((row) => row!.n);

@@ -209,6 +209,6 @@ describe("polling and the upstream circuit", () => {
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }), { ...E, UPSTREAM_CIRCUIT_NAME: name }, ctx);
     await waitOnExecutionContext(ctx);
-    expect(await E.DB.prepare("SELECT last_checked_at FROM watches WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first("last_checked_at")).toBeNull();
+    expect(await E.DB.prepare("SELECT last_checked_at FROM watches WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first("last_checked_at")).toBe(0); // never checked
   });
 });

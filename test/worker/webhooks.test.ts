@@ -1,6 +1,8 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, newIds, problem, token, type Ids } from "./helpers.ts";
+import worker from "../../src/index.ts";
+import { api, newIds, problem, scenario, token, type Ids } from "./helpers.ts";
 
 const MANAGE = { claims: { scope: "heat_pumps:read webhooks:manage" } };
 
@@ -142,5 +144,47 @@ describe("test events and the delivery log", () => {
     expect(second).toMatchObject({ data: [{ attempt: 1 }], next: null });
     const other = newIds();
     await problem(await api(`/v1/orgs/${other.orgId}/webhooks/${hook.id}/deliveries`, { token: await token(other, MANAGE) }), 404, "webhook_not_found");
+  });
+});
+
+describe("quotas and only users Podero knows", () => {
+  async function withSettings(path: string, init: RequestInit & { token: string }, settings: Record<string, string>) {
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${init.token}`);
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(new Request(`https://edge.example${path}`, { ...init, headers }), { ...env, ...settings } as typeof env, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  }
+
+  it("refuses a watch past WEBHOOK_MAX_WATCHES_PER_ORG with 409 quota_exceeded; watching a watched user again still works", async () => {
+    const ids = newIds();
+    const jwt = await token(ids, MANAGE);
+    const settings = { WEBHOOK_MAX_WATCHES_PER_ORG: "2" };
+    const users = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    for (const user of users.slice(0, 2)) expect((await withSettings(`/v1/orgs/${ids.orgId}/users/${user}/watch`, { method: "PUT", token: jwt }, settings)).status).toBe(200);
+    const refused = await problem(await withSettings(`/v1/orgs/${ids.orgId}/users/${users[2]}/watch`, { method: "PUT", token: jwt }, settings), 409, "quota_exceeded");
+    expect(refused).toMatchObject({ quota: "watches", limit: 2 });
+    expect((await withSettings(`/v1/orgs/${ids.orgId}/users/${users[0]}/watch`, { method: "PUT", token: jwt }, settings)).status).toBe(200);
+    const other = newIds(); // another organisation has its own quota
+    expect((await withSettings(`/v1/orgs/${other.orgId}/users/${users[2]}/watch`, { method: "PUT", token: await token(other, MANAGE) }, settings)).status).toBe(200);
+  });
+
+  it("refuses a subscription past WEBHOOK_MAX_SUBSCRIPTIONS_PER_ORG with 409 quota_exceeded", async () => {
+    const ids = newIds();
+    const jwt = await token(ids, MANAGE);
+    const settings = { WEBHOOK_MAX_SUBSCRIPTIONS_PER_ORG: "1" };
+    const create = () => withSettings(`/v1/orgs/${ids.orgId}/webhooks`, { method: "POST", token: jwt, headers: { "content-type": "application/json" }, body: JSON.stringify({ url: "https://hooks.partner.example/q" }) }, settings);
+    expect((await create()).status).toBe(201);
+    expect(await problem(await create(), 409, "quota_exceeded")).toMatchObject({ quota: "subscriptions", limit: 1 });
+  });
+
+  it("watches only a user Podero knows: 404 user_not_found, nothing stored", async () => {
+    const ids = newIds();
+    await scenario(ids.userId, { queue: [{ status: 404, json: { detail: "Not found." } }] });
+    const jwt = await token(ids, MANAGE);
+    await problem(await api(`/v1/orgs/${ids.orgId}/users/${ids.userId}/watch`, { method: "PUT", token: jwt }), 404, "user_not_found");
+    const list = (await (await api(`/v1/orgs/${ids.orgId}/watches`, { token: jwt })).json()) as { data: unknown[] };
+    expect(list.data).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@ import type { AppEnv } from "../../app-env.ts";
 import { authorize, authorizeOrganisation } from "../../auth/authorize.ts";
 import { REQUIRED_SCOPES } from "../../auth/principal.ts";
 import { configFor } from "../../config/config.ts";
-import { MisconfiguredError, RateLimitedError, ValidationError, WebhookNotFoundError } from "../../problems/errors.ts";
+import { loadHeatPumps } from "../../heat-pumps/load.ts";
+import { MisconfiguredError, QuotaExceededError, RateLimitedError, ValidationError, WebhookNotFoundError } from "../../problems/errors.ts";
 import type { DeliverMessage, DeliveryOutbox } from "../messages.ts";
 import { checkReceiverUrl } from "../receiver-url.ts";
 import type * as routes from "./routes.ts";
@@ -51,6 +52,10 @@ async function found(c: Context<AppEnv>, orgId: string, id: string): Promise<sub
 export const createWebhook: RouteHandler<typeof routes.createWebhookRoute, AppEnv> = async (c) => {
   const grant = org(c, c.req.valid("param").org_id, REQUIRED_SCOPES.routeWebhookData);
   const body = c.req.valid("json");
+  const limit = configFor(c.env).webhooks.maxSubscriptionsPerOrg;
+  if ((await subscriptions.countSubscriptions(db(c), grant.orgId)) >= limit) {
+    throw new QuotaExceededError(`This organisation already has ${limit} webhook subscriptions, the most this edge allows.`, { extensions: { quota: "subscriptions", limit } });
+  }
   const secret = newWebhookSecret();
   const now = new Date().toISOString();
   const row: subscriptions.SubscriptionRow = {
@@ -141,7 +146,15 @@ export const rotateWebhookSecret: RouteHandler<typeof routes.rotateWebhookSecret
 
 export const putWatch: RouteHandler<typeof routes.putWatchRoute, AppEnv> = async (c) => {
   const params = c.req.valid("param");
-  const grant = authorize(c.get("principal"), { orgId: params.org_id, userId: params.user_id }, REQUIRED_SCOPES.routeWebhookData);
+  let grant = authorize(c.get("principal"), { orgId: params.org_id, userId: params.user_id }, REQUIRED_SCOPES.routeWebhookData);
+  if (!(await watches.isWatched(db(c), grant.orgId, grant.userId))) {
+    const limit = configFor(c.env).webhooks.maxWatchesPerOrg;
+    if ((await watches.countWatches(db(c), grant.orgId)) >= limit) {
+      throw new QuotaExceededError(`This organisation already watches ${limit} users, the most this edge allows.`, { extensions: { quota: "watches", limit } });
+    }
+    // Only users Podero knows: a 404 here is `user_not_found`, and nothing is stored (the read warms the cache too).
+    ({ grant } = await loadHeatPumps(c, params, { scopes: REQUIRED_SCOPES.routeWebhookData }));
+  }
   const created = await watches.putWatch(db(c), grant.orgId, grant.userId, grant.issuer, new Date().toISOString());
   return c.json({ user_id: grant.userId, watched: true as const, created }, 200, NO_STORE);
 };

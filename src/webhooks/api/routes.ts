@@ -1,8 +1,8 @@
 import { REQUIRED_SCOPES } from "../../auth/principal.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { OrgId, UserPathParams } from "../../heat-pumps/params.ts";
-import { authProblems } from "../../openapi/common-responses.ts";
-import { RateLimitedError, ValidationError, WebhookNotFoundError } from "../../problems/errors.ts";
+import { authProblems, upstreamProblems } from "../../openapi/common-responses.ts";
+import { QuotaExceededError, RateLimitedError, ValidationError, WebhookNotFoundError } from "../../problems/errors.ts";
 import { problemResponses } from "../../problems/openapi.ts";
 import { EVENT_TYPES } from "../store/subscriptions.ts";
 
@@ -54,7 +54,7 @@ export const createWebhookRoute = createRoute({
       content: { "application/json": { schema: z.object({ url: z.string().max(2048), events: events.optional(), user_ids: userIds.optional(), description: z.string().max(300).optional() }) } },
     },
   },
-  responses: { 201: json(WithSecret, "The subscription, with its secret."), ...problems() },
+  responses: { 201: json(WithSecret, "The subscription, with its secret."), ...problems(QuotaExceededError) },
 });
 
 export const listWebhooksRoute = createRoute({
@@ -127,8 +127,9 @@ export const putWatchRoute = createRoute({
   path: "/v1/orgs/{org_id}/users/{user_id}/watch",
   operationId: "watchUser",
   summary: "Watch a user's heat pumps for changes",
+  description: "A new watch is made only for a user Podero knows (asked through the edge's cache: `404 user_not_found` otherwise, and nothing is stored), within the organisation's quota (`409 quota_exceeded`). Watching a watched user again changes nothing but the issuer answering for it.",
   request: { params: UserPathParams },
-  responses: { 200: json(z.object({ user_id: z.string(), watched: z.literal(true), created: z.boolean() }), "Watched (idempotent)."), ...problems() },
+  responses: { 200: json(z.object({ user_id: z.string(), watched: z.literal(true), created: z.boolean() }), "Watched (idempotent)."), ...problems(QuotaExceededError, ...upstreamProblems) },
 });
 
 export const deleteWatchRoute = createRoute({

@@ -83,6 +83,11 @@ export async function updateSubscription(db: D1Database, orgId: string, id: stri
     .run();
 }
 
+/** How many subscriptions an organisation has (its quota). */
+export async function countSubscriptions(db: D1Database, orgId: string): Promise<number> {
+  return (await db.prepare("SELECT count(*) AS n FROM webhook_subscriptions WHERE org_id = ?1").bind(orgId).first<number>("n")) ?? 0;
+}
+
 export async function deleteSubscription(db: D1Database, orgId: string, id: string): Promise<boolean> {
   const result = await db.prepare("DELETE FROM webhook_subscriptions WHERE org_id = ?1 AND id = ?2").bind(orgId, id).run();
   return result.meta.changes > 0;

@@ -1,14 +1,32 @@
 // D1 access for watched users: the API's PUT/DELETE/list, and the cron's choice of who is due. Scoped by organisation.
 
+/** Shards of the watch table: the cron fans due work out by shard (migration 0005). */
+export const SHARDS = 256;
+
+/** A watch's shard: the first two hex digits of its user id (a UUID: evenly spread). */
+export function shardOf(userId: string): number {
+  const shard = Number.parseInt(userId.slice(0, 2), 16);
+  return Number.isInteger(shard) && shard >= 0 && shard < SHARDS ? shard : 0;
+}
+
 /** Watches a user (or keeps watching), recording the issuer that asked last; true when the watch is new. */
 export async function putWatch(db: D1Database, orgId: string, userId: string, issuer: string, now: string): Promise<boolean> {
   const row = await db
     .prepare(
-      "INSERT INTO watches (org_id, user_id, created_at, last_checked_at, issuer) VALUES (?1, ?2, ?3, NULL, ?4) ON CONFLICT (org_id, user_id) DO UPDATE SET issuer = excluded.issuer RETURNING created_at",
+      "INSERT INTO watches (org_id, user_id, created_at, last_checked_at, issuer, shard) VALUES (?1, ?2, ?3, 0, ?4, ?5) ON CONFLICT (org_id, user_id) DO UPDATE SET issuer = excluded.issuer RETURNING created_at",
     )
-    .bind(orgId, userId, now, issuer)
+    .bind(orgId, userId, now, issuer, shardOf(userId))
     .first<{ created_at: string }>();
   return row?.created_at === now;
+}
+
+export async function isWatched(db: D1Database, orgId: string, userId: string): Promise<boolean> {
+  return (await db.prepare("SELECT 1 FROM watches WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first()) !== null;
+}
+
+/** How many users an organisation watches (its quota). */
+export async function countWatches(db: D1Database, orgId: string): Promise<number> {
+  return (await db.prepare("SELECT count(*) AS n FROM watches WHERE org_id = ?1").bind(orgId).first<number>("n")) ?? 0;
 }
 
 export async function deleteWatch(db: D1Database, orgId: string, userId: string): Promise<boolean> {
@@ -16,9 +34,10 @@ export async function deleteWatch(db: D1Database, orgId: string, userId: string)
   return result.meta.changes > 0;
 }
 
+/** A page of an organisation's watches; `last_checked_at` null when never checked. */
 export async function listWatches(db: D1Database, orgId: string, limit: number, after: string | undefined): Promise<{ user_id: string; created_at: string; last_checked_at: number | null }[]> {
   const { results } = await db
-    .prepare("SELECT user_id, created_at, last_checked_at FROM watches WHERE org_id = ?1 AND user_id > ?2 ORDER BY user_id LIMIT ?3")
+    .prepare("SELECT user_id, created_at, NULLIF(last_checked_at, 0) AS last_checked_at FROM watches WHERE org_id = ?1 AND user_id > ?2 ORDER BY user_id LIMIT ?3")
     .bind(orgId, after ?? "", limit)
     .all<{ user_id: string; created_at: string; last_checked_at: number | null }>();
   return results;
@@ -28,15 +47,40 @@ export interface DueWatch {
   org_id: string;
   user_id: string;
   issuer: string | null;
+  last_checked_at: number;
 }
 
-/** Watches not checked since `checkedBefore` (epoch seconds), oldest first. */
-export async function dueWatches(db: D1Database, checkedBefore: number, limit: number): Promise<DueWatch[]> {
-  const { results } = await db.prepare("SELECT org_id, user_id, issuer FROM watches WHERE last_checked_at IS NULL OR last_checked_at <= ?1 ORDER BY last_checked_at LIMIT ?2").bind(checkedBefore, limit).all<DueWatch>();
+/**
+ * The due watches of one shard (not checked since `checkedBefore`, epoch seconds), at most `limit`, fair between
+ * organisations: round-robin — every organisation's oldest first, then every organisation's second oldest, … — so
+ * one organisation's many watches never crowd out another's few. Found by the (shard, last_checked_at) index.
+ */
+export const DUE_IN_SHARD_SQL = `SELECT org_id, user_id, issuer, last_checked_at FROM (
+  SELECT org_id, user_id, issuer, last_checked_at, ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY last_checked_at) AS turn
+  FROM watches WHERE shard = ?1 AND last_checked_at <= ?2
+) ORDER BY turn, last_checked_at, org_id LIMIT ?3`;
+
+export async function dueInShard(db: D1Database, shard: number, checkedBefore: number, limit: number): Promise<DueWatch[]> {
+  const { results } = await db.prepare(DUE_IN_SHARD_SQL).bind(shard, checkedBefore, limit).all<DueWatch>();
   return results;
 }
 
-/** Marks watches as checked now (their check is queued). */
-export async function markChecked(db: D1Database, watches: readonly DueWatch[], now: number): Promise<void> {
-  await db.batch(watches.map((watch) => db.prepare("UPDATE watches SET last_checked_at = ?3 WHERE org_id = ?1 AND user_id = ?2").bind(watch.org_id, watch.user_id, now)));
+/** How many watches of a shard are due, and since when the oldest (epoch seconds): what a run leaves behind. */
+export async function dueBacklog(db: D1Database, shard: number, checkedBefore: number): Promise<{ due: number; oldest: number | null }> {
+  const row = await db.prepare("SELECT count(*) AS due, min(last_checked_at) AS oldest FROM watches WHERE shard = ?1 AND last_checked_at <= ?2").bind(shard, checkedBefore).first<{ due: number; oldest: number | null }>();
+  return { due: row?.due ?? 0, oldest: row?.oldest ?? null };
+}
+
+/**
+ * Claims the watches for a check now: each is marked checked only if nobody marked it since it was selected
+ * (compare-and-set), so two runs that overlap never check one user twice. Answers the ones this run claimed.
+ */
+export async function claimWatches(db: D1Database, watches: readonly DueWatch[], now: number): Promise<DueWatch[]> {
+  if (watches.length === 0) return [];
+  const results = await db.batch(
+    watches.map((watch) =>
+      db.prepare("UPDATE watches SET last_checked_at = ?3 WHERE org_id = ?1 AND user_id = ?2 AND last_checked_at = ?4 RETURNING user_id").bind(watch.org_id, watch.user_id, now, watch.last_checked_at),
+    ),
+  );
+  return watches.filter((_, index) => (results[index]?.results.length ?? 0) > 0);
 }

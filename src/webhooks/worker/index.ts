@@ -4,8 +4,9 @@ import { checkUser } from "./check.ts";
 import { deliver } from "./deliver.ts";
 import { purgeBefore } from "../store/events.ts";
 import { resealStale } from "./reseal.ts";
-import { dueWatches, markChecked } from "../store/watches.ts";
+import { sendAll } from "../batches.ts";
 import type { CheckMessage, DeliverMessage, WebhookMessage } from "../messages.ts";
+import { pollMessages, pollShards } from "./poll.ts";
 
 /** The webhook worker's bindings (wrangler.webhooks.toml); shares D1 and KV with the API worker. */
 export interface WebhooksEnv {
@@ -14,6 +15,8 @@ export interface WebhooksEnv {
   WEBHOOK_QUEUE: Queue<WebhookMessage>;
   WEBHOOK_DEAD_LETTERS: Queue<DeliverMessage>;
   WEBHOOK_POLL_SECONDS: string;
+  /** Checks queued a minute at most, in all (default 60,000). */
+  WEBHOOK_MAX_CHECKS_PER_MINUTE?: string;
   /** Days events are kept for replay (and delivery attempts for the log); default 30. */
   WEBHOOK_RETENTION_DAYS?: string;
   WEBHOOK_SECRETS_KEY?: string;
@@ -25,7 +28,11 @@ export { WebhookOutbox } from "./outbox.ts";
 // The upstream circuit breaker lives here; the API worker binds it too (script_name).
 export { UpstreamCircuit } from "../../upstream/circuit-object.ts";
 
-const MAX_CHECKS_PER_RUN = 1000;
+/** WEBHOOK_MAX_CHECKS_PER_MINUTE: checks queued a minute at most, in all (default 60,000: 1,000 a second). */
+function maxChecksPerMinute(env: WebhooksEnv): number {
+  const value = Number(env.WEBHOOK_MAX_CHECKS_PER_MINUTE);
+  return Number.isInteger(value) && value >= 1 && value <= 10_000_000 ? value : 60_000;
+}
 
 function retentionDays(env: WebhooksEnv): number {
   const days = Number(env.WEBHOOK_RETENTION_DAYS);
@@ -46,7 +53,7 @@ export default {
     );
   },
 
-  /** Every minute: the watched users not checked for WEBHOOK_POLL_SECONDS, fanned out through the queue. */
+  /** Every minute: the watched users not checked for WEBHOOK_POLL_SECONDS, fanned out through the queue by shard. */
   async scheduled(_controller, env, _ctx) {
     const now = Math.floor(Date.now() / 1000);
     const purgedBefore = new Date(Date.now() - retentionDays(env) * 86400_000).toISOString();
@@ -58,15 +65,11 @@ export default {
       console.log(JSON.stringify({ level: "info", message: "webhook poll paused", circuit, purged, secrets }));
       return;
     }
-    const results = await dueWatches(env.DB, now - pollSeconds(env), MAX_CHECKS_PER_RUN);
-    for (let start = 0; start < results.length; start += 100) {
-      const page = results.slice(start, start + 100);
-      await env.WEBHOOK_QUEUE.sendBatch(page.map((watch) => ({ body: { kind: "check", org_id: watch.org_id, user_id: watch.user_id, issuer: watch.issuer } satisfies CheckMessage })));
-      await markChecked(env.DB, page, now);
-    }
+    // The due work, fanned out: one poll message per group of shards (each selects, claims and queues its checks).
+    await sendAll(env.WEBHOOK_QUEUE, pollMessages(now));
     const purged = await purgeBefore(env.DB, purgedBefore);
     const secrets = await resealStale(env.DB, env.WEBHOOK_SECRETS_KEY);
-    console.log(JSON.stringify({ level: "info", message: "webhook poll", due: results.length, purged, secrets }));
+    console.log(JSON.stringify({ level: "info", message: "webhook poll", purged, secrets }));
   },
 
   /** Checks and deliveries. A message that throws is retried by the queue, then dead-lettered: nothing is dropped unrecorded. */
@@ -76,7 +79,9 @@ export default {
       const body = message.body;
       try {
         const result =
-          body.kind === "check"
+          body.kind === "poll"
+            ? await pollShards(body, { db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<CheckMessage>, pollSeconds: pollSeconds(env), maxChecksPerMinute: maxChecksPerMinute(env) })
+            : body.kind === "check"
             ? await checkUser(body, {
                 config,
                 db: env.DB,
@@ -86,11 +91,11 @@ export default {
                 circuit: circuitClient(circuitStub(env.UPSTREAM_CIRCUIT, config.upstream.circuit.name), config.upstream.circuit.name, config.upstream.circuit, (promise) => ctx.waitUntil(promise)),
               })
             : await deliver(body, { issuers: config.issuers, db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, deadLetters: env.WEBHOOK_DEAD_LETTERS, secretsKey: env.WEBHOOK_SECRETS_KEY });
-        console.log(JSON.stringify({ level: "info", message: `webhook ${body.kind}`, org_id: body.org_id, result }));
+        console.log(JSON.stringify({ level: "info", message: `webhook ${body.kind}`, ...("org_id" in body ? { org_id: body.org_id } : { shards: `${body.first_shard}+${body.shards}` }), result }));
         message.ack();
       } catch (error) {
         // Only this message is retried (then dead-lettered by the queue): one bad message never holds back the others.
-        console.log(JSON.stringify({ level: "error", message: `webhook ${body.kind} failed`, org_id: body.org_id, error: error instanceof Error ? error.message : String(error), attempts: message.attempts }));
+        console.log(JSON.stringify({ level: "error", message: `webhook ${body.kind} failed`, ...("org_id" in body ? { org_id: body.org_id } : {}), error: error instanceof Error ? error.message : String(error), attempts: message.attempts }));
         message.retry();
       }
     }

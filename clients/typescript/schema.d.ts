@@ -726,7 +726,7 @@ export interface components {
             /** @enum {string} */
             status: "ok";
         };
-        /** @description Each dependency: KV and D1 answer; the upstream circuit (`unreachable`: bound but not answering, e.g. the webhook worker hosting it is not deployed — not ready, though calls go through; `unknown`: not bound); this isolate's view of the Podero credentials; the last webhook delivery attempt. */
+        /** @description Each dependency: KV and D1 answer; the upstream circuit (`background_paused_until`: Podero asked the edge to wait, background polling pauses till then; `unreachable`: bound but not answering, e.g. the webhook worker hosting it is not deployed — not ready, though calls go through; `unknown`: not bound); this isolate's view of the Podero credentials; the last webhook delivery attempt. */
         Readiness: {
             /** @enum {string} */
             status: "ready" | "not_ready";
@@ -747,6 +747,7 @@ export interface components {
                     since: string | null;
                     retry_after_s?: number;
                     reason?: string;
+                    background_paused_until?: string;
                 };
                 upstream_credentials: {
                     /** @enum {string} */

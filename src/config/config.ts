@@ -69,6 +69,7 @@ export const EnvSchema = z.object({
   UPSTREAM_CIRCUIT_COOLDOWN_SECONDS: positiveInt(30, 3600),
   UPSTREAM_CIRCUIT_PROBES: positiveInt(3, 100),
   UPSTREAM_CIRCUIT_NAME: z.string().min(1).max(200).optional(),
+  UPSTREAM_MAX_REQUESTS_PER_SECOND: positiveInt(50, 100_000),
   RATE_LIMIT_REQUESTS: nonNegativeInt(600, 1_000_000),
   WEBHOOK_MAX_WATCHES_PER_ORG: positiveInt(100_000, 10_000_000),
   WEBHOOK_MAX_SUBSCRIPTIONS_PER_ORG: positiveInt(20, 1000),
@@ -95,6 +96,8 @@ export interface EdgeConfig {
     maxBodyBytes: number;
     credentials: UpstreamCredentials;
     /** The circuit breaker over all calls to Podero (both workers share it by name). */
+    /** UPSTREAM_MAX_REQUESTS_PER_SECOND: every call to Podero counts; background checks take what readers leave. */
+    maxRequestsPerSecond: number;
     circuit: CircuitSettings & { name: string };
   };
   cache: CacheSettings;
@@ -167,6 +170,7 @@ export function parseConfig(env: Record<string, unknown>): EdgeConfig {
       timeoutMs: vars.UPSTREAM_TIMEOUT_MS,
       maxBodyBytes: vars.UPSTREAM_MAX_BODY_BYTES,
       credentials,
+      maxRequestsPerSecond: vars.UPSTREAM_MAX_REQUESTS_PER_SECOND,
       circuit: Object.freeze({
         // One circuit per upstream by default; a name of its own lets deployments (or tests) keep theirs apart.
         name: vars.UPSTREAM_CIRCUIT_NAME ?? vars.UPSTREAM_BASE_URL,

@@ -55,12 +55,12 @@ export const ReadinessSchema = z
     checks: z.object({
       kv: DependencySchema,
       d1: DependencySchema,
-      upstream_circuit: z.object({ state: z.enum(["closed", "open", "half-open", "unreachable", "unknown"]), since: z.string().nullable(), retry_after_s: z.number().int().optional(), reason: z.string().optional() }),
+      upstream_circuit: z.object({ state: z.enum(["closed", "open", "half-open", "unreachable", "unknown"]), since: z.string().nullable(), retry_after_s: z.number().int().optional(), reason: z.string().optional(), background_paused_until: z.string().optional() }),
       upstream_credentials: z.object({ kind: z.enum(["static", "client_credentials"]), token_age_s: z.number().int().nullable(), last_refresh: z.object({ at: z.string(), outcome: z.enum(["ok", "refused_or_failed"]) }).nullable() }),
       webhooks: z.object({ last_delivery_at: z.string().nullable() }),
     }),
   })
-  .openapi("Readiness", { description: "Each dependency: KV and D1 answer; the upstream circuit (`unreachable`: bound but not answering, e.g. the webhook worker hosting it is not deployed — not ready, though calls go through; `unknown`: not bound); this isolate's view of the Podero credentials; the last webhook delivery attempt." });
+  .openapi("Readiness", { description: "Each dependency: KV and D1 answer; the upstream circuit (`background_paused_until`: Podero asked the edge to wait, background polling pauses till then; `unreachable`: bound but not answering, e.g. the webhook worker hosting it is not deployed — not ready, though calls go through; `unknown`: not bound); this isolate's view of the Podero credentials; the last webhook delivery attempt." });
 
 export const readinessRoute = createRoute({
   method: "get",

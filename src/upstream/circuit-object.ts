@@ -6,6 +6,7 @@
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
+import { freshBudget, grant, noteCalls, pauseFor, type BudgetState } from "./budget-policy.ts";
 import { admit, closedCircuit, record, tick, type CircuitSettings, type CircuitState, type Outcome } from "./circuit-policy.ts";
 
 export interface CircuitView {
@@ -15,19 +16,29 @@ export interface CircuitView {
   /** Seconds until probes may start (open only). */
   retry_after_s?: number;
   reason?: string;
+  /** ISO 8601: background polling waits until then (Podero's `Retry-After`); readers carry on. */
+  background_paused_until?: string;
 }
 
-function view(state: CircuitState, now: number): CircuitView {
+function view(state: CircuitState, now: number, budget?: BudgetState): CircuitView {
   return {
     state: state.state,
     since: new Date(state.since).toISOString(),
     ...(state.state === "open" ? { retry_after_s: Math.max(1, Math.ceil((state.openUntil - now) / 1000)) } : {}),
     ...(state.reason && state.state !== "closed" ? { reason: state.reason } : {}),
+    ...(budget && budget.pausedUntil > now ? { background_paused_until: new Date(budget.pausedUntil).toISOString() } : {}),
   };
 }
 
 export class UpstreamCircuit extends DurableObject {
   #state: CircuitState | undefined;
+  /** The upstream budget (src/upstream/budget-policy.ts): in memory; a restart starts it afresh (the pause is kept). */
+  #budget: BudgetState | undefined;
+
+  async #loadBudget(): Promise<BudgetState> {
+    this.#budget ??= { ...freshBudget(Date.now()), pausedUntil: (await this.ctx.storage.get<number>("pausedUntil")) ?? 0 };
+    return this.#budget;
+  }
 
   async #load(): Promise<CircuitState> {
     this.#state ??= (await this.ctx.storage.get<CircuitState>("state")) ?? closedCircuit(Date.now());
@@ -50,7 +61,14 @@ export class UpstreamCircuit extends DurableObject {
     const now = Date.now();
     const next = tick(await this.#load(), now);
     await this.#save(next);
-    return view(next, now);
+    return view(next, now, await this.#loadBudget());
+  }
+
+  /** Up to `wanted` permits for background checks now, within `perSecond` less what readers use; none while paused. */
+  async backgroundPermits(wanted: number, perSecond: number): Promise<number> {
+    const result = grant(await this.#loadBudget(), wanted, perSecond, Date.now());
+    this.#budget = result.state;
+    return result.granted;
   }
 
   /** May one call go to Podero now? */
@@ -65,8 +83,19 @@ export class UpstreamCircuit extends DurableObject {
   async report(outcomes: Outcome[], settings: CircuitSettings): Promise<CircuitView> {
     const now = Date.now();
     let next = await this.#load();
-    for (const outcome of outcomes) next = record(next, outcome, now, settings);
+    let budget = await this.#loadBudget();
+    const pausedBefore = budget.pausedUntil;
+    for (const outcome of outcomes) {
+      next = record(next, outcome, now, settings);
+      budget = noteCalls(budget, 1, outcome.background === true, now);
+      if (outcome.retryAfterS !== undefined) budget = pauseFor(budget, outcome.retryAfterS, now);
+    }
+    this.#budget = budget;
+    if (budget.pausedUntil !== pausedBefore) {
+      await this.ctx.storage.put("pausedUntil", budget.pausedUntil);
+      console.log(JSON.stringify({ level: "info", message: "background polling paused", until: new Date(budget.pausedUntil).toISOString(), reason: "podero_retry_after" }));
+    }
     await this.#save(next);
-    return view(next, now);
+    return view(next, now, budget);
   }
 }

@@ -39,6 +39,10 @@ export interface Outcome {
   ok: boolean;
   /** Podero refused the edge's own credentials (401/403). */
   auth?: boolean;
+  /** A background check's call (permitted by the budget beforehand), not a reader's. */
+  background?: boolean;
+  /** Podero answered 429 or 503 with this `Retry-After` (seconds): background polling waits that long. */
+  retryAfterS?: number;
 }
 
 export function closedCircuit(now: number): CircuitState {

@@ -17,6 +17,8 @@ interface CircuitStub {
   admit(settings: CircuitSettings): Promise<{ admitted: boolean; view: CircuitView }>;
   report(outcomes: Outcome[], settings: CircuitSettings): Promise<CircuitView>;
   state(): Promise<CircuitView>;
+  /** Optional in the stub's type: stand-ins in tests may leave it out (then every check is permitted). */
+  backgroundPermits?(wanted: number, perSecond: number): Promise<number>;
 }
 
 /** Refused because the circuit is open: readers fall back to stored copies; it is no failure of this user. */
@@ -47,7 +49,14 @@ export function circuitStub(namespace: DurableObjectNamespace | undefined, name:
   return namespace.get(namespace.idFromName(name)) as unknown as CircuitStub;
 }
 
-export function circuitClient(stub: CircuitStub | undefined, name: string, settings: CircuitSettings, waitUntil: (promise: Promise<unknown>) => void): UpstreamCircuitClient | undefined {
+export function circuitClient(
+  stub: CircuitStub | undefined,
+  name: string,
+  settings: CircuitSettings,
+  waitUntil: (promise: Promise<unknown>) => void,
+  /** The caller is background polling (its calls were permitted by the budget), not a reader. */
+  options: { background?: boolean } = {},
+): UpstreamCircuitClient | undefined {
   if (!stub) return undefined;
   const remember = (view: CircuitView) => known.set(name, { view, at: Date.now() });
   const refuse = (view: CircuitView) => {
@@ -76,6 +85,10 @@ export function circuitClient(stub: CircuitStub | undefined, name: string, setti
       if (error instanceof CircuitOpenError) return;
       const outcome: Outcome =
         error === undefined || error instanceof UserNotFoundError ? { ok: true } : error instanceof UpstreamAuthError ? { ok: false, auth: credentialsRefused(error) } : { ok: !(error instanceof ProblemError ? error.status >= 500 : true) };
+      if (options.background) outcome.background = true;
+      // Podero's own 429 / 503 with Retry-After: background polling waits that long, everywhere.
+      const retryAfter = error instanceof UpstreamUnavailableError ? (error.cause as { poderoRetryAfterS?: unknown } | undefined)?.poderoRetryAfterS : undefined;
+      if (typeof retryAfter === "number") outcome.retryAfterS = retryAfter;
       waitUntil(
         stub.report([outcome], settings).then(remember, () => undefined),
       );
@@ -90,6 +103,19 @@ export function circuitClient(stub: CircuitStub | undefined, name: string, setti
 function credentialsRefused(error: UpstreamAuthError): boolean {
   const cause = error.cause as { credentialsRefused?: boolean } | undefined;
   return cause?.credentialsRefused !== false;
+}
+
+/**
+ * Permits for `wanted` background checks now (the upstream budget, src/upstream/budget-policy.ts). Without a bound
+ * or reachable circuit every check is permitted (the budget protects Podero; it must not stop polling for good).
+ */
+export async function backgroundPermits(stub: CircuitStub | undefined, wanted: number, perSecond: number): Promise<number> {
+  if (!stub?.backgroundPermits || wanted <= 0) return wanted;
+  try {
+    return await within(stub.backgroundPermits(wanted, perSecond), CIRCUIT_TIMEOUT_MS);
+  } catch {
+    return wanted;
+  }
 }
 
 /** The circuit's state for readiness, or undefined when no circuit is bound or it cannot be reached. */

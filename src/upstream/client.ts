@@ -140,10 +140,12 @@ async function statusProblem(response: Response) {
     return new UpstreamAuthError(`Podero refused the edge's credentials (${status}).`, { extensions: {}, cause: { credentialsRefused: status === 401 } });
   }
   if (status === 429 || status === 503) {
-    const seconds = retryAfterSeconds(response.headers.get("retry-after"));
+    const header = response.headers.get("retry-after");
+    const seconds = retryAfterSeconds(header);
     return new UpstreamUnavailableError(
       status === 429 ? "Podero is rate limiting the edge." : "Podero is temporarily unavailable.",
-      { headers: { "retry-after": String(seconds) }, extensions: { retry_after_s: seconds } },
+      // Podero's own Retry-After (not the default) pauses background polling everywhere (src/upstream/circuit.ts).
+      { headers: { "retry-after": String(seconds) }, extensions: { retry_after_s: seconds }, cause: { poderoRetryAfterS: header ? seconds : undefined } },
     );
   }
   if (status >= 300 && status < 400) return new UpstreamError(`Podero answered with a redirect (${status}); the edge does not follow it.`);

@@ -25,6 +25,9 @@ export function testBindings(fakeUrl: string, inlineJwks: { keys: object[] }, em
     // The upstream circuit breaker never opens for the tests at large (they fail Podero on purpose, in parallel);
     // its own tests set low thresholds and a circuit of their own (UPSTREAM_CIRCUIT_NAME).
     UPSTREAM_CIRCUIT_MIN_CALLS: "1000000",
+    // Likewise the upstream budget never binds for the tests at large; its own test sets a low one on a circuit of
+    // its own.
+    UPSTREAM_MAX_REQUESTS_PER_SECOND: "100000",
     PARTNER_ISSUERS: JSON.stringify([
       { issuer: ISSUERS.a, jwks_uri: `${fakeUrl}/__idp/partner-a/jwks.json`, orgs: "*" },
       { issuer: ISSUERS.b, jwks: inlineJwks, orgs: "*" },

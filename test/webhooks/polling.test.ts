@@ -1,8 +1,12 @@
+import { createExecutionContext, createMessageBatch, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { circuitState, circuitStub } from "../../src/upstream/circuit.ts";
+import worker, { type WebhooksEnv } from "../../src/webhooks/worker/index.ts";
+import { ISSUERS } from "../support/bindings.ts";
 import type { CheckMessage } from "../../src/webhooks/messages.ts";
 import { pollMessages, pollShards } from "../../src/webhooks/worker/poll.ts";
 import { DUE_IN_SHARD_SQL, SHARDS, shardOf } from "../../src/webhooks/store/watches.ts";
-import { E, watch } from "./helpers.ts";
+import { E, FAKE, pastRefreshThrottle, scheduledRun, until, watch } from "./helpers.ts";
 
 // Polling at scale (issue 11), with small numbers: the due work is found by index, shared fairly between
 // organisations, and never checked twice at once. The bench (npm run bench:webhooks) proves the scale.
@@ -77,5 +81,52 @@ describe("polling by shard", () => {
     expect(a.queued + b.queued).toBe(12);
     expect(new Set(sent.map((check) => check.user_id)).size).toBe(12);
     expect(sent).toHaveLength(12);
+  });
+});
+
+describe("the upstream budget and Podero's own signals", () => {
+  const settings = (extra: Record<string, string> = {}) => ({ ...E, UPSTREAM_CIRCUIT_NAME: `budget-${crypto.randomUUID()}`, ...extra }) as unknown as WebhooksEnv;
+  const calls = async (userId: string) => ((await (await fetch(`${FAKE}/__fake/users/${userId}`)).json()) as { calls: number }).calls;
+  const lastChecked = (orgId: string, userId: string) => E.DB.prepare("SELECT last_checked_at FROM watches WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first<number>("last_checked_at");
+
+  async function runChecks(env: WebhooksEnv, orgId: string, users: string[]) {
+    const ctx = createExecutionContext();
+    const messages = users.map((userId, i) => ({ id: `c${i}`, timestamp: new Date(), attempts: 1, body: { kind: "check" as const, org_id: orgId, user_id: userId, issuer: ISSUERS.a } }));
+    await worker.queue(createMessageBatch("heat-pump-edge-webhooks", messages) as never, env, ctx);
+    await waitOnExecutionContext(ctx);
+  }
+
+  it("runs background checks only as far as UPSTREAM_MAX_REQUESTS_PER_SECOND permits; the rest are due again at the next run", async () => {
+    const orgId = crypto.randomUUID();
+    const users = Array.from({ length: 5 }, () => crypto.randomUUID());
+    for (const userId of users) await watch(orgId, userId);
+    const before = await Promise.all(users.map(calls)); // each was asked once when watched
+    pastRefreshThrottle(); // so each check asks Podero again
+    await runChecks(settings({ UPSTREAM_MAX_REQUESTS_PER_SECOND: "2" }), orgId, users);
+    const asked = (await Promise.all(users.map(calls))).filter((count, i) => count > before[i]!).length;
+    expect(asked).toBe(2);
+    const now = Math.floor(Date.now() / 1000) + 5;
+    const deferred = (await Promise.all(users.map((userId) => lastChecked(orgId, userId)))).filter((at) => at !== null && at > 0 && at <= now - 120);
+    expect(deferred).toHaveLength(3); // due again from the next run
+  });
+
+  it("pauses background polling everywhere for as long as Podero's 429 Retry-After says (queued checks and the cron alike)", async () => {
+    const orgId = crypto.randomUUID();
+    const [userId, other] = [crypto.randomUUID(), crypto.randomUUID()];
+    await watch(orgId, userId);
+    await watch(orgId, other);
+    await E.DB.prepare("UPDATE watches SET last_checked_at = 0 WHERE org_id = ?1").bind(orgId).run();
+    const env = settings();
+    await fetch(`${FAKE}/__fake/users/${userId}`, { method: "PUT", body: JSON.stringify({ queue: [{ status: 429, headers: { "retry-after": "120" }, json: { detail: "Slow down." } }] }) });
+    pastRefreshThrottle();
+    await runChecks(env, orgId, [userId]); // a check meets Podero's 429
+    const view = await until(() => circuitState(circuitStub(E.UPSTREAM_CIRCUIT, env.UPSTREAM_CIRCUIT_NAME as string)), (state) => state?.background_paused_until !== undefined);
+    expect(Date.parse(view!.background_paused_until!) - Date.now()).toBeGreaterThan(100_000);
+
+    const otherCalls = await calls(other);
+    await runChecks(env, orgId, [other]); // already queued checks wait too
+    expect(await calls(other)).toBe(otherCalls);
+    await scheduledRun(env); // and the cron queues no polling
+    expect(await lastChecked(orgId, other)).not.toBe(0);
   });
 });

@@ -71,6 +71,11 @@ export async function dueBacklog(db: D1Database, shard: number, checkedBefore: n
   return { due: row?.due ?? 0, oldest: row?.oldest ?? null };
 }
 
+/** A check the upstream budget could not permit now: the watch is due again at the next run. */
+export async function deferWatch(db: D1Database, orgId: string, userId: string, dueAgainFrom: number): Promise<void> {
+  await db.prepare("UPDATE watches SET last_checked_at = ?3 WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId, dueAgainFrom).run();
+}
+
 /**
  * Claims the watches for a check now: each is marked checked only if nobody marked it since it was selected
  * (compare-and-set), so two runs that overlap never check one user twice. Answers the ones this run claimed.

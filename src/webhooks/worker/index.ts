@@ -1,5 +1,6 @@
 import { configFor } from "../../config/config.ts";
-import { circuitClient, circuitState, circuitStub } from "../../upstream/circuit.ts";
+import { backgroundPermits, circuitClient, circuitState, circuitStub } from "../../upstream/circuit.ts";
+import { deferWatch } from "../store/watches.ts";
 import { checkUser } from "./check.ts";
 import { deliver } from "./deliver.ts";
 import { purgeBefore } from "../store/events.ts";
@@ -59,7 +60,8 @@ export default {
     const purgedBefore = new Date(Date.now() - retentionDays(env) * 86400_000).toISOString();
     // While the upstream circuit is open, polling pauses: the checks would only be refused (or add to the storm).
     const circuit = await circuitState(circuitStub(env.UPSTREAM_CIRCUIT, configFor(env).upstream.circuit.name));
-    if (circuit?.state === "open") {
+    const podero = circuit?.background_paused_until ? Date.parse(circuit.background_paused_until) > Date.now() : false;
+    if (circuit?.state === "open" || podero) {
       const purged = await purgeBefore(env.DB, purgedBefore);
       const secrets = await resealStale(env.DB, env.WEBHOOK_SECRETS_KEY);
       console.log(JSON.stringify({ level: "info", message: "webhook poll paused", circuit, purged, secrets }));
@@ -75,8 +77,20 @@ export default {
   /** Checks and deliveries. A message that throws is retried by the queue, then dead-lettered: nothing is dropped unrecorded. */
   async queue(batch, env, ctx) {
     const config = configFor(env);
+    const stub = circuitStub(env.UPSTREAM_CIRCUIT, config.upstream.circuit.name);
+    // The upstream budget: checks run as far as it permits now (readers keep what they use); the others are due
+    // again at the next run, and counted.
+    const checks = batch.messages.filter((message) => message.body.kind === "check");
+    let permits = await backgroundPermits(stub, checks.length, config.upstream.maxRequestsPerSecond);
+    const deferred: string[] = [];
     for (const message of batch.messages) {
       const body = message.body;
+      if (body.kind === "check" && permits-- <= 0) {
+        await deferWatch(env.DB, body.org_id, body.user_id, Math.floor(Date.now() / 1000) - pollSeconds(env));
+        deferred.push(body.user_id);
+        message.ack();
+        continue;
+      }
       try {
         const result =
           body.kind === "poll"
@@ -88,7 +102,7 @@ export default {
                 kv: env.CACHE,
                 queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>,
                 waitUntil: (promise) => ctx.waitUntil(promise),
-                circuit: circuitClient(circuitStub(env.UPSTREAM_CIRCUIT, config.upstream.circuit.name), config.upstream.circuit.name, config.upstream.circuit, (promise) => ctx.waitUntil(promise)),
+                circuit: circuitClient(stub, config.upstream.circuit.name, config.upstream.circuit, (promise) => ctx.waitUntil(promise), { background: true }),
               })
             : await deliver(body, { issuers: config.issuers, db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, deadLetters: env.WEBHOOK_DEAD_LETTERS, secretsKey: env.WEBHOOK_SECRETS_KEY });
         console.log(JSON.stringify({ level: "info", message: `webhook ${body.kind}`, ...("org_id" in body ? { org_id: body.org_id } : { shards: `${body.first_shard}+${body.shards}` }), result }));
@@ -99,5 +113,6 @@ export default {
         message.retry();
       }
     }
+    if (deferred.length > 0) console.log(JSON.stringify({ level: "info", message: "webhook checks deferred", reason: "upstream budget", deferred: deferred.length, budget_per_s: config.upstream.maxRequestsPerSecond }));
   },
 } satisfies ExportedHandler<WebhooksEnv, WebhookMessage>;

@@ -1,0 +1,64 @@
+/**
+ * The upstream budget's rules, pure (the clock is passed in): every call to Podero, from any isolate of either
+ * worker, counts against `UPSTREAM_MAX_REQUESTS_PER_SECOND`. Readers (partner requests, cards, widgets) never wait:
+ * they are counted as they happen. Background checks take permits from what readers leave — a token bucket
+ * refilled each second with the budget minus the readers' recent rate — and none while Podero asked the edge to
+ * wait (a 429 or 503 with `Retry-After`).
+ *
+ * @module
+ */
+
+export interface BudgetState {
+  /** Background permits left now, and when they were last refilled (epoch ms). */
+  tokens: number;
+  refilledAt: number;
+  /** Readers' calls per second, the last few seconds (oldest first). */
+  readers: { second: number; calls: number }[];
+  /** Background polling waits until then (epoch ms): Podero's own `Retry-After`. */
+  pausedUntil: number;
+}
+
+/** How far back the readers' rate is judged, in seconds. */
+const READER_WINDOW_S = 5;
+/** The longest pause a `Retry-After` may impose on background polling. */
+export const MAX_PAUSE_S = 3600;
+
+export function freshBudget(now: number): BudgetState {
+  return { tokens: Number.POSITIVE_INFINITY, refilledAt: now, readers: [], pausedUntil: 0 }; // a full second's worth at the start
+}
+
+/** Readers' calls per second over the window (the current second counted as a full one). */
+export function readerRate(state: BudgetState, now: number): number {
+  const second = Math.floor(now / 1000);
+  const recent = state.readers.filter((bucket) => bucket.second > second - READER_WINDOW_S);
+  return recent.reduce((sum, bucket) => sum + bucket.calls, 0) / READER_WINDOW_S;
+}
+
+/** Calls made (reported after the fact): readers count against the budget; background ones were permitted before. */
+export function noteCalls(state: BudgetState, calls: number, background: boolean, now: number): BudgetState {
+  if (background || calls <= 0) return state;
+  const second = Math.floor(now / 1000);
+  const kept = state.readers.filter((bucket) => bucket.second > second - READER_WINDOW_S);
+  const last = kept.at(-1);
+  const readers = last?.second === second ? [...kept.slice(0, -1), { second, calls: last.calls + calls }] : [...kept, { second, calls }];
+  return { ...state, readers };
+}
+
+/** Podero said to wait `seconds`: background polling pauses that long (at most an hour), readers carry on. */
+export function pauseFor(state: BudgetState, seconds: number, now: number): BudgetState {
+  const until = now + Math.min(Math.max(0, seconds), MAX_PAUSE_S) * 1000;
+  return until > state.pausedUntil ? { ...state, pausedUntil: until } : state;
+}
+
+/**
+ * Up to `wanted` permits for background calls now, out of `perSecond` less the readers' rate; at most one second's
+ * worth is ever saved up. None while paused.
+ */
+export function grant(state: BudgetState, wanted: number, perSecond: number, now: number): { state: BudgetState; granted: number } {
+  const spare = Math.max(0, perSecond - readerRate(state, now));
+  const elapsed = Math.max(0, now - state.refilledAt) / 1000;
+  const tokens = Math.min(spare, state.tokens + spare * elapsed);
+  if (now < state.pausedUntil) return { state: { ...state, tokens, refilledAt: now }, granted: 0 };
+  const granted = Math.max(0, Math.min(Math.floor(tokens), Math.floor(wanted)));
+  return { state: { ...state, tokens: tokens - granted, refilledAt: now }, granted };
+}

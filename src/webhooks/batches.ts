@@ -36,7 +36,9 @@ export function batchesBySize<T>(bodies: readonly T[]): T[][] {
   return batches;
 }
 
-/** Sends every body, as JSON, in batches within the limits. */
-export async function sendAll<T>(queue: Queue<T>, bodies: readonly T[]): Promise<void> {
-  for (const batch of batchesBySize(bodies)) await queue.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
+/** Sends every body, as JSON, in batches within the limits; `delaySeconds(body)` delays each (default: none). */
+export async function sendAll<T>(queue: Queue<T>, bodies: readonly T[], delaySeconds?: (body: T) => number): Promise<void> {
+  for (const batch of batchesBySize(bodies)) {
+    await queue.sendBatch(batch.map((body) => ({ body, contentType: "json" as const, ...(delaySeconds ? { delaySeconds: delaySeconds(body) } : {}) })));
+  }
 }

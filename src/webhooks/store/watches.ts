@@ -77,14 +77,15 @@ export async function deferWatch(db: D1Database, orgId: string, userId: string, 
 }
 
 /**
- * Claims the watches for a check now: each is marked checked only if nobody marked it since it was selected
- * (compare-and-set), so two runs that overlap never check one user twice. Answers the ones this run claimed.
+ * Claims the watches for a check (planned at `checkAt`, default now): each is marked checked only if nobody marked it
+ * since it was selected (compare-and-set), so two runs that overlap never check one user twice. Answers the ones
+ * this run claimed.
  */
-export async function claimWatches(db: D1Database, watches: readonly DueWatch[], now: number): Promise<DueWatch[]> {
+export async function claimWatches(db: D1Database, watches: readonly DueWatch[], now: number, checkAt: (watch: DueWatch) => number = () => now): Promise<DueWatch[]> {
   if (watches.length === 0) return [];
   const results = await db.batch(
     watches.map((watch) =>
-      db.prepare("UPDATE watches SET last_checked_at = ?3 WHERE org_id = ?1 AND user_id = ?2 AND last_checked_at = ?4 RETURNING user_id").bind(watch.org_id, watch.user_id, now, watch.last_checked_at),
+      db.prepare("UPDATE watches SET last_checked_at = ?3 WHERE org_id = ?1 AND user_id = ?2 AND last_checked_at = ?4 RETURNING user_id").bind(watch.org_id, watch.user_id, checkAt(watch), watch.last_checked_at),
     ),
   );
   return watches.filter((_, index) => (results[index]?.results.length ?? 0) > 0);

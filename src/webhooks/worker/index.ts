@@ -29,10 +29,15 @@ export { WebhookOutbox } from "./outbox.ts";
 // The upstream circuit breaker lives here; the API worker binds it too (script_name).
 export { UpstreamCircuit } from "../../upstream/circuit-object.ts";
 
-/** WEBHOOK_MAX_CHECKS_PER_MINUTE: checks queued a minute at most, in all (default 60,000: 1,000 a second). */
+/**
+ * How many checks a minute's poll runs may queue: WEBHOOK_MAX_CHECKS_PER_MINUTE (default 60,000), and never more than
+ * the upstream budget allows in a minute, so when the budget is short every shard (and so every user) gets its even
+ * share of it, oldest first, instead of some checks being turned away at random.
+ */
 function maxChecksPerMinute(env: WebhooksEnv): number {
   const value = Number(env.WEBHOOK_MAX_CHECKS_PER_MINUTE);
-  return Number.isInteger(value) && value >= 1 && value <= 10_000_000 ? value : 60_000;
+  const setting = Number.isInteger(value) && value >= 1 && value <= 10_000_000 ? value : 60_000;
+  return Math.min(setting, configFor(env).upstream.maxRequestsPerSecond * 60);
 }
 
 function retentionDays(env: WebhooksEnv): number {

@@ -1,14 +1,14 @@
 /**
  * Polling at scale: the cron fans the due work out as poll messages, one per group of shards; each selects its
  * shards' due watches — fairly between organisations, by index — claims them (compare-and-set, so overlapping runs
- * never check a user twice) and queues their checks. A run takes at most `maxChecksPerMinute / 256` watches a shard;
- * what it leaves is counted, with the lag of the oldest, in its log line.
+ * never check a user twice) and queues their checks, each delayed to its due time. A message takes at most its
+ * sixteenth of `maxChecksPerMinute`; what it leaves is counted, with the lag of the oldest, in its log line.
  *
  * @module
  */
 import { sendAll } from "../batches.ts";
 import type { CheckMessage, PollMessage } from "../messages.ts";
-import { claimWatches, dueBacklog, dueInShard, SHARDS } from "../store/watches.ts";
+import { claimWatches, dueBacklog, dueInShard, SHARDS, type DueWatch } from "../store/watches.ts";
 
 /** Shards per poll message: 16 messages a minute cover the 256 shards. */
 export const SHARDS_PER_POLL = 16;
@@ -37,23 +37,50 @@ export function pollMessages(scheduledAt: number): PollMessage[] {
   return Array.from({ length: SHARDS / SHARDS_PER_POLL }, (_, index) => ({ kind: "poll" as const, first_shard: index * SHARDS_PER_POLL, shards: SHARDS_PER_POLL, scheduled_at: scheduledAt }));
 }
 
+/** A cron run every minute: a run plans the checks due before the next one. */
+const LOOKAHEAD_S = 60;
+
 export async function pollShards(message: PollMessage, deps: PollDeps): Promise<PollResult> {
   const now = deps.now ?? Math.floor(Date.now() / 1000);
-  const perShard = Math.max(1, Math.ceil(deps.maxChecksPerMinute / SHARDS));
-  const checkedBefore = now - deps.pollSeconds;
+  // Due before the next run: each check is queued with a delay that lands it on its due time (a watch checked at t
+  // is checked again at t + WEBHOOK_POLL_SECONDS, not up to a minute later), and claimed as checked then.
+  const checkedBefore = now - deps.pollSeconds + LOOKAHEAD_S;
   const result: PollResult = { queued: 0, left: 0, max_lag_s: 0, backlog_lag_s: 0 };
-  const last = Math.min(SHARDS, message.first_shard + message.shards);
-  for (let shard = Math.max(0, message.first_shard); shard < last; shard++) {
-    const due = await dueInShard(deps.db, shard, checkedBefore, perShard);
-    const claimed = await claimWatches(deps.db, due, now);
-    await sendAll(deps.queue, claimed.map((watch): CheckMessage => ({ kind: "check", org_id: watch.org_id, user_id: watch.user_id, issuer: watch.issuer })));
+  const first = Math.max(0, message.first_shard);
+  const shards = Array.from({ length: Math.max(0, Math.min(SHARDS, first + message.shards) - first) }, (_, i) => first + i);
+  // This message's share of the minute's checks: first an even part to every shard, then what is left to the shards
+  // that had more due (starting at another one each run), so a short budget is shared by all shards alike.
+  let remaining = Math.max(1, Math.ceil((deps.maxChecksPerMinute * shards.length) / SHARDS));
+  const even = Math.max(1, Math.floor(remaining / Math.max(1, shards.length)));
+
+  const take = async (shard: number, limit: number): Promise<boolean> => {
+    const due = await dueInShard(deps.db, shard, checkedBefore, limit);
+    const dueAt = (watch: DueWatch) => (watch.last_checked_at > 0 ? watch.last_checked_at + deps.pollSeconds : now);
+    const claimed = await claimWatches(deps.db, due, now, (watch) => Math.max(now, dueAt(watch)));
+    const delays = new Map(claimed.map((watch) => [watch.user_id, Math.min(LOOKAHEAD_S, Math.max(0, dueAt(watch) - now))]));
+    await sendAll(
+      deps.queue,
+      claimed.map((watch): CheckMessage => ({ kind: "check", org_id: watch.org_id, user_id: watch.user_id, issuer: watch.issuer })),
+      (check) => delays.get(check.user_id) ?? 0,
+    );
     result.queued += claimed.length;
-    for (const watch of claimed) if (watch.last_checked_at > 0) result.max_lag_s = Math.max(result.max_lag_s, checkedBefore - watch.last_checked_at);
-    if (due.length === perShard) {
-      const backlog = await dueBacklog(deps.db, shard, checkedBefore);
-      result.left += backlog.due;
-      if (backlog.oldest) result.backlog_lag_s = Math.max(result.backlog_lag_s, checkedBefore - backlog.oldest);
-    }
+    remaining -= claimed.length;
+    for (const watch of claimed) result.max_lag_s = Math.max(result.max_lag_s, now - dueAt(watch));
+    return due.length === limit; // more may be due
+  };
+
+  const more: number[] = [];
+  for (const shard of shards) if (await take(shard, Math.min(even, remaining))) more.push(shard);
+  const start = more.length > 0 ? Math.floor(now / 60) % more.length : 0;
+  const rotated = [...more.slice(start), ...more.slice(0, start)];
+  const stillMore: number[] = [];
+  for (const shard of rotated) {
+    if (remaining <= 0 || (await take(shard, remaining))) stillMore.push(shard);
+  }
+  for (const shard of stillMore) {
+    const backlog = await dueBacklog(deps.db, shard, now - deps.pollSeconds);
+    result.left += backlog.due;
+    if (backlog.oldest) result.backlog_lag_s = Math.max(result.backlog_lag_s, now - deps.pollSeconds - backlog.oldest);
   }
   return result;
 }

@@ -387,6 +387,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's events, in order (the webhooks' events, pulled)
+         * @description Every event the edge detected for the organisation's watched users — the same ids, types and payloads its webhooks deliver — oldest first, kept `WEBHOOK_RETENTION_DAYS`. Store `next_cursor` and ask with `after=` it: each event comes exactly once, in order. An organisation-wide token with `heat_pumps:read`.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "heat_pump.created": {
@@ -1091,6 +1111,18 @@ export interface components {
             status: "active" | "failing" | "disabled";
             created_at: string;
             updated_at: string;
+        };
+        FeedEvent: {
+            /** @description The event id: the `webhook-id` its deliveries carry. */
+            id: string;
+            type: string;
+            /** @description When the edge saw the change (as in the webhook payload). */
+            timestamp: string;
+            user_id: string;
+            /** @description The webhook payload's `data` (the API document's `webhooks` describe each type). */
+            data: {
+                [key: string]: unknown;
+            };
         };
     };
     responses: never;
@@ -3647,6 +3679,122 @@ export interface operations {
                             last_checked_at: string | null;
                         }[];
                         next: string | null;
+                    };
+                };
+            };
+            /** @description `invalid_request`: A path or query parameter, or the request body, is malformed (not JSON, not `application/json`, not the documented object). `errors` lists each failing part. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `missing_token`: The request carries no `Authorization: Bearer` token (RFC 6750 §3.1: no error code is given).
+             *
+             *     `invalid_token`: Malformed, expired, not yet valid, wrong signer, audience or issuer, or a forbidden algorithm or header.
+             */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge, e.g. `Bearer realm="heat-pump-edge", error="invalid_token"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `insufficient_scope`: The token is valid but lacks the scope this operation needs (named in `required_scope`).
+             *
+             *     `forbidden_organisation`: The token (or its issuer) is not for this organisation.
+             *
+             *     `forbidden_user`: The token carries a `user_id` claim that limits it to another user.
+             */
+            403: {
+                headers: {
+                    /** @description RFC 6750 challenge with `error="insufficient_scope"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Over this partner's limit (issuer and organisation); retry after `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description draft-ietf-httpapi-ratelimit-headers: `"partner";r=0;t=<seconds>`. */
+                    RateLimit?: string;
+                    /** @description draft-ietf-httpapi-ratelimit-headers: `"partner";q=<requests>;w=<seconds>`. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `misconfigured`: The edge's configuration is invalid (see its log).
+             *
+             *     `internal_error`: The edge failed in a way it did not expect. The request id identifies the log line.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `issuer_keys_unavailable`: The issuer's JWKS could not be fetched; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; none: from the oldest event kept. */
+                after?: string;
+                /** @description At most this many events (1–500, default 100). */
+                limit?: number;
+                /** @description Only these event types, comma-separated. */
+                types?: string;
+                /** @description Only this user's events. */
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The partner's organisation in Podero; must equal the token's `org_id` claim. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["FeedEvent"][];
+                        /** @description Ask with `after=` this next (the same cursor when there was nothing new). */
+                        next_cursor: string;
                     };
                 };
             };

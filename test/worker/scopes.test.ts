@@ -52,6 +52,7 @@ const OPERATIONS: Operation[] = [
   { name: "delete a subscription", needs: ["webhooks:manage"], request: async (ids) => ({ path: await subscription(ids), init: { method: "DELETE" } }) },
   { name: "unwatch a user", needs: ["webhooks:manage"], request: (ids) => ({ path: `/v1/orgs/${ids.orgId}/users/${ids.userId}/watch`, init: { method: "DELETE" } }) },
   { name: "list watches", needs: ["webhooks:manage"], request: (ids) => ({ path: `/v1/orgs/${ids.orgId}/watches`, init: {} }) },
+  { name: "read the event feed", needs: ["heat_pumps:read"], request: (ids) => ({ path: `/v1/orgs/${ids.orgId}/events`, init: {} }) },
 ];
 
 describe("scope matrix", () => {

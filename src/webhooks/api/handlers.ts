@@ -12,6 +12,7 @@ import type * as routes from "./routes.ts";
 import { resealed, sealSecret } from "../secret-box.ts";
 import { newWebhookSecret } from "../signature.ts";
 import * as events from "../store/events.ts";
+import * as feed from "../store/feed.ts";
 import * as subscriptions from "../store/subscriptions.ts";
 import * as watches from "../store/watches.ts";
 
@@ -220,4 +221,17 @@ export const listDeliveries: RouteHandler<typeof routes.listDeliveriesRoute, App
   const page = results.slice(0, limit);
   const last = page.at(-1);
   return c.json({ data: page, next: results.length > limit && last ? `${last.created_at}|${last.id}` : null }, 200, NO_STORE);
+};
+
+export const listEvents: RouteHandler<typeof routes.listEventsRoute, AppEnv> = async (c) => {
+  const grant = org(c, c.req.valid("param").org_id, REQUIRED_SCOPES.read);
+  const { after, limit, types, user_id } = c.req.valid("query");
+  const afterSeq = after ? Number(after.slice(4)) : 0;
+  const filter = { types: types ? new Set(types.split(",").map((type) => type.trim()).filter(Boolean)) : undefined, userId: user_id?.toLowerCase() };
+  const { rows, lastSeq } = await feed.readFeed(db(c), grant.orgId, afterSeq, limit, filter);
+  const data = rows.map((row) => {
+    const payload = JSON.parse(row.payload) as { type: string; timestamp: string; data: Record<string, unknown> };
+    return { id: row.event_id, type: payload.type, timestamp: payload.timestamp, user_id: row.user_id, data: payload.data };
+  });
+  return c.json({ data, next_cursor: `evc_${lastSeq}` }, 200, NO_STORE);
 };

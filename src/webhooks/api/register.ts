@@ -22,6 +22,7 @@ export function registerWebhookRoutes(app: EdgeApp): void {
   app.openapi(routes.putWatchRoute, webhooks.putWatch);
   app.openapi(routes.deleteWatchRoute, webhooks.deleteWatch);
   app.openapi(routes.listWatchesRoute, webhooks.listWatches);
+  app.openapi(routes.listEventsRoute, webhooks.listEvents);
 
   // The events the webhook worker sends (OpenAPI 3.1 `webhooks`), from the schemas its payloads are held to.
   for (const [type, schema] of Object.entries(EVENT_SCHEMAS)) {

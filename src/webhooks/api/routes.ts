@@ -142,6 +142,39 @@ export const deleteWatchRoute = createRoute({
   responses: { 204: { description: "No longer watched (idempotent)." }, ...problems() },
 });
 
+const FeedQuery = z.object({
+  after: z.string().regex(/^evc_\d{1,15}$/).optional().openapi({ description: "`next_cursor` of the previous page; none: from the oldest event kept." }),
+  limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ description: "At most this many events (1–500, default 100)." }),
+  types: z.string().max(500).optional().openapi({ description: "Only these event types, comma-separated.", example: "heat_pump.status_changed,heat_pump.action_required" }),
+  user_id: z.uuid().optional().openapi({ description: "Only this user's events." }),
+});
+
+const FeedEvent = z
+  .object({
+    id: z.string().openapi({ description: "The event id: the `webhook-id` its deliveries carry." }),
+    type: z.string(),
+    timestamp: z.string().openapi({ description: "When the edge saw the change (as in the webhook payload)." }),
+    user_id: z.string(),
+    data: z.record(z.string(), z.unknown()).openapi({ description: "The webhook payload's `data` (the API document's `webhooks` describe each type)." }),
+  })
+  .openapi("FeedEvent");
+
+export const listEventsRoute = createRoute({
+  ...common,
+  security: [{ bearerAuth: [...REQUIRED_SCOPES.read] }],
+  method: "get",
+  path: "/v1/orgs/{org_id}/events",
+  operationId: "listEvents",
+  summary: "The organisation's events, in order (the webhooks' events, pulled)",
+  description:
+    "Every event the edge detected for the organisation's watched users — the same ids, types and payloads its webhooks deliver — oldest first, kept `WEBHOOK_RETENTION_DAYS`. Store `next_cursor` and ask with `after=` it: each event comes exactly once, in order. An organisation-wide token with `heat_pumps:read`.",
+  request: { params: OrgParams, query: FeedQuery },
+  responses: {
+    200: json(z.object({ data: z.array(FeedEvent), next_cursor: z.string().openapi({ description: "Ask with `after=` this next (the same cursor when there was nothing new)." }) }), "One page of events."),
+    ...problems(),
+  },
+});
+
 export const listWatchesRoute = createRoute({
   ...common,
   method: "get",

@@ -61,12 +61,13 @@ export async function eventsToReplay(db: D1Database, orgId: string, subscription
 }
 
 /** Forgets events and delivery attempts older than `before` (ISO 8601): the retention the cron keeps. */
-export async function purgeBefore(db: D1Database, before: string): Promise<{ events: number; deliveries: number }> {
-  const [events, deliveries] = await db.batch([
+export async function purgeBefore(db: D1Database, before: string): Promise<{ events: number; deliveries: number; feed: number }> {
+  const [events, deliveries, feed] = await db.batch([
     db.prepare("DELETE FROM webhook_events WHERE created_at < ?1").bind(before),
     db.prepare("DELETE FROM webhook_deliveries WHERE created_at < ?1").bind(before),
+    db.prepare("DELETE FROM org_events WHERE created_at < ?1").bind(before),
   ]);
-  return { events: events!.meta.changes, deliveries: deliveries!.meta.changes };
+  return { events: events!.meta.changes, deliveries: deliveries!.meta.changes, feed: feed!.meta.changes };
 }
 
 export interface AttemptLogRow extends Omit<AttemptRow, "subscription_id"> {

@@ -11,6 +11,7 @@ import { detectChanges, nextSnapshot, webhookPayload, type Unreadable } from "..
 import { eventId } from "../event-id.ts";
 import type { CheckMessage, DeliverMessage } from "../messages.ts";
 import { recordEvents, type EventRow } from "../store/events.ts";
+import { recordFeed } from "../store/feed.ts";
 import { advanceSnapshot, readSnapshot } from "../store/snapshots.ts";
 import { activeSubscriptions, subscriptionWants } from "../store/subscriptions.ts";
 
@@ -70,16 +71,20 @@ export async function checkUser(message: CheckMessage, deps: CheckDeps): Promise
     const subscriptions = (await activeSubscriptions(deps.db, grant.orgId)).filter((subscription) => issuerMayActFor(deps.config.issuers, subscription.issuer, grant.orgId));
     const origin = { orgId: grant.orgId, userId: grant.userId, snapshotTakenAt: stored.taken_at };
     const records: EventRow[] = [];
+    const feed: { event_id: string; event_type: string; payload: string }[] = [];
     for (const event of events) {
       // The id and the body come from the change itself (and when the edge saw it): a re-run repeats both.
       const id = await eventId(origin, event);
       const payload = webhookPayload(event, new Date(seenAt));
+      feed.push({ event_id: id, event_type: event.type, payload });
       for (const subscription of subscriptions.filter((candidate) => subscriptionWants(candidate, event.type, grant.userId))) {
         deliveries.push({ kind: "deliver", org_id: grant.orgId, subscription_id: subscription.id, event_id: id, event_type: event.type, payload, attempt: 1 });
         records.push({ subscription_id: subscription.id, event_id: id, org_id: grant.orgId, event_type: event.type, payload, created_at: new Date(seenAt).toISOString() });
       }
     }
-    // Kept for replay, then queued — both before the snapshot moves, so a crash loses nothing (a re-run repeats the ids).
+    // In the feed, kept for replay, then queued — all before the snapshot moves, so a crash loses nothing (a re-run
+    // repeats the ids, and each store keeps an id once).
+    await recordFeed(deps.db, grant.orgId, grant.userId, feed, new Date(seenAt).toISOString());
     await recordEvents(deps.db, records);
     await sendAll(deps.queue, deliveries);
   }

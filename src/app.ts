@@ -7,6 +7,7 @@ import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
 import { registerPartnerAuth } from "./auth/register.ts";
 import { registerEmbedRoutes } from "./embed/register.ts";
+import { registerFleetRoutes } from "./fleet/register.ts";
 import { registerHeatPumpRoutes } from "./heat-pumps/register.ts";
 import { DEPRECATIONS } from "./meta/deprecations.ts";
 import { registerServiceRoutes } from "./meta/register.ts";
@@ -86,6 +87,7 @@ export function buildApp() {
   registerEmbedRoutes(app, shared);
   registerHeatPumpRoutes(app);
   registerWebhookRoutes(app);
+  registerFleetRoutes(app);
 
   app.notFound((c) => respondWithProblem(new RouteNotFoundError(`No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), c));
   app.onError(onError);

@@ -8,5 +8,7 @@ interface Env {
   EMBED_SIGNING_KEY?: string;
   /** 32 random bytes, base64: encrypts webhook signing secrets at rest (AES-GCM). */
   WEBHOOK_SECRETS_KEY?: string;
+  /** How often the webhook worker checks a watched user (the fleet view calls a user stale past two of these). */
+  WEBHOOK_POLL_SECONDS?: string;
 }
 

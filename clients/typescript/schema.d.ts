@@ -407,6 +407,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org_id}/heat-pumps/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts over the organisation's fleet (a dashboard's header) */
+        get: operations["summariseFleet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{org_id}/heat-pumps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every heat pump of the organisation's watched users
+         * @description From the latest checks of the watched users (no call to Podero per request), sorted by `user_id` then heat pump id, a page at a time. Owners' e-mail and names are never included. An organisation-wide token with `heat_pumps:read`.
+         */
+        get: operations["listFleet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "heat_pump.created": {
@@ -1122,6 +1159,29 @@ export interface components {
             /** @description The webhook payload's `data` (the API document's `webhooks` describe each type). */
             data: {
                 [key: string]: unknown;
+            };
+        };
+        FleetSummary: {
+            heat_pumps: number;
+            by_status: {
+                ok: number;
+                warning: number;
+                error: number;
+                unknown: number;
+            };
+            online: number;
+            action_needed: number;
+            /** @description The oldest latest check among the watched users. */
+            oldest_fetched_at: string | null;
+        };
+        FleetHeatPump: {
+            user_id: string;
+            heat_pump: components["schemas"]["HeatPump"] | components["schemas"]["CompactHeatPump"];
+            meta: {
+                /** @description When the edge last read this user's heat pumps from Podero (its latest check). */
+                fetched_at: string;
+                /** @description The latest check is older than two poll intervals (`WEBHOOK_POLL_SECONDS`): the user's checks are failing or behind. */
+                stale: boolean;
             };
         };
     };
@@ -3795,6 +3855,229 @@ export interface operations {
                         data: components["schemas"]["FeedEvent"][];
                         /** @description Ask with `after=` this next (the same cursor when there was nothing new). */
                         next_cursor: string;
+                    };
+                };
+            };
+            /** @description `invalid_request`: A path or query parameter, or the request body, is malformed (not JSON, not `application/json`, not the documented object). `errors` lists each failing part. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `missing_token`: The request carries no `Authorization: Bearer` token (RFC 6750 §3.1: no error code is given).
+             *
+             *     `invalid_token`: Malformed, expired, not yet valid, wrong signer, audience or issuer, or a forbidden algorithm or header.
+             */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge, e.g. `Bearer realm="heat-pump-edge", error="invalid_token"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `insufficient_scope`: The token is valid but lacks the scope this operation needs (named in `required_scope`).
+             *
+             *     `forbidden_organisation`: The token (or its issuer) is not for this organisation.
+             *
+             *     `forbidden_user`: The token carries a `user_id` claim that limits it to another user.
+             */
+            403: {
+                headers: {
+                    /** @description RFC 6750 challenge with `error="insufficient_scope"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Over this partner's limit (issuer and organisation); retry after `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description draft-ietf-httpapi-ratelimit-headers: `"partner";r=0;t=<seconds>`. */
+                    RateLimit?: string;
+                    /** @description draft-ietf-httpapi-ratelimit-headers: `"partner";q=<requests>;w=<seconds>`. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `misconfigured`: The edge's configuration is invalid (see its log).
+             *
+             *     `internal_error`: The edge failed in a way it did not expect. The request id identifies the log line.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `issuer_keys_unavailable`: The issuer's JWKS could not be fetched; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    summariseFleet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The partner's organisation in Podero; must equal the token's `org_id` claim. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetSummary"];
+                };
+            };
+            /** @description `invalid_request`: A path or query parameter, or the request body, is malformed (not JSON, not `application/json`, not the documented object). `errors` lists each failing part. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `missing_token`: The request carries no `Authorization: Bearer` token (RFC 6750 §3.1: no error code is given).
+             *
+             *     `invalid_token`: Malformed, expired, not yet valid, wrong signer, audience or issuer, or a forbidden algorithm or header.
+             */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge, e.g. `Bearer realm="heat-pump-edge", error="invalid_token"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `insufficient_scope`: The token is valid but lacks the scope this operation needs (named in `required_scope`).
+             *
+             *     `forbidden_organisation`: The token (or its issuer) is not for this organisation.
+             *
+             *     `forbidden_user`: The token carries a `user_id` claim that limits it to another user.
+             */
+            403: {
+                headers: {
+                    /** @description RFC 6750 challenge with `error="insufficient_scope"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Over this partner's limit (issuer and organisation); retry after `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description draft-ietf-httpapi-ratelimit-headers: `"partner";r=0;t=<seconds>`. */
+                    RateLimit?: string;
+                    /** @description draft-ietf-httpapi-ratelimit-headers: `"partner";q=<requests>;w=<seconds>`. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `misconfigured`: The edge's configuration is invalid (see its log).
+             *
+             *     `internal_error`: The edge failed in a way it did not expect. The request id identifies the log line.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `issuer_keys_unavailable`: The issuer's JWKS could not be fetched; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listFleet: {
+        parameters: {
+            query?: {
+                view?: "full" | "compact";
+                /** @description Only heat pumps with this overall status (repeatable). */
+                status?: components["schemas"]["HeatPumpStatusValue"] | components["schemas"]["HeatPumpStatusValue"][];
+                /** @description Only these users' heat pumps (repeatable). */
+                user_id?: string | string[];
+                online?: "true" | "false";
+                /** @description Only heat pumps that need the owner's or the partner's action. */
+                action_needed?: "true";
+                /** @description Only heat pumps whose state changed since then. */
+                changed_since?: string;
+                limit?: number;
+                /** @description `next` of the previous page (opaque). */
+                after?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The partner's organisation in Podero; must equal the token's `org_id` claim. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the fleet. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["FleetHeatPump"][];
+                        next: string | null;
                     };
                 };
             };

@@ -53,6 +53,8 @@ const OPERATIONS: Operation[] = [
   { name: "unwatch a user", needs: ["webhooks:manage"], request: (ids) => ({ path: `/v1/orgs/${ids.orgId}/users/${ids.userId}/watch`, init: { method: "DELETE" } }) },
   { name: "list watches", needs: ["webhooks:manage"], request: (ids) => ({ path: `/v1/orgs/${ids.orgId}/watches`, init: {} }) },
   { name: "read the event feed", needs: ["heat_pumps:read"], request: (ids) => ({ path: `/v1/orgs/${ids.orgId}/events`, init: {} }) },
+  { name: "read the fleet", needs: ["heat_pumps:read"], request: (ids) => ({ path: `/v1/orgs/${ids.orgId}/heat-pumps`, init: {} }) },
+  { name: "read the fleet's summary", needs: ["heat_pumps:read"], request: (ids) => ({ path: `/v1/orgs/${ids.orgId}/heat-pumps/summary`, init: {} }) },
 ];
 
 describe("scope matrix", () => {

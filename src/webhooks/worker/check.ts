@@ -12,6 +12,7 @@ import { eventId } from "../event-id.ts";
 import type { CheckMessage, DeliverMessage } from "../messages.ts";
 import { recordEvents, type EventRow } from "../store/events.ts";
 import { recordFeed } from "../store/feed.ts";
+import { writeFleet } from "../store/fleet.ts";
 import { advanceSnapshot, readSnapshot } from "../store/snapshots.ts";
 import { activeSubscriptions, subscriptionWants } from "../store/subscriptions.ts";
 
@@ -88,7 +89,9 @@ export async function checkUser(message: CheckMessage, deps: CheckDeps): Promise
     await recordEvents(deps.db, records);
     await sendAll(deps.queue, deliveries);
   }
-  const snapshot = JSON.stringify(nextSnapshot(previous, current, unreadable));
-  await advanceSnapshot(deps.db, grant.orgId, grant.userId, snapshot, new Date(Date.now()).toISOString(), stored?.taken_at ?? null);
+  const kept = nextSnapshot(previous, current, unreadable);
+  const moved = await advanceSnapshot(deps.db, grant.orgId, grant.userId, JSON.stringify(kept), new Date(Date.now()).toISOString(), stored?.taken_at ?? null);
+  // The fleet view: what this check saw (only the run that moved the snapshot writes it).
+  if (moved) await writeFleet(deps.db, grant.orgId, grant.userId, kept, list.fetchedAt);
   return { events: events.length, deliveries: deliveries.length };
 }

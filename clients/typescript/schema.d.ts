@@ -4049,7 +4049,7 @@ export interface operations {
                 view?: "full" | "compact";
                 /** @description Only heat pumps with this overall status (repeatable). */
                 status?: components["schemas"]["HeatPumpStatusValue"] | components["schemas"]["HeatPumpStatusValue"][];
-                /** @description Only these users' heat pumps (repeatable). */
+                /** @description Only these users' heat pumps (repeatable, at most 50). */
                 user_id?: string | string[];
                 online?: "true" | "false";
                 /** @description Only heat pumps that need the owner's or the partner's action. */

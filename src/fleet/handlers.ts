@@ -5,14 +5,12 @@ import { authorizeOrganisation } from "../auth/authorize.ts";
 import { REQUIRED_SCOPES } from "../auth/principal.ts";
 import { compactHeatPump } from "../heat-pumps/reshape.ts";
 import type { HeatPump } from "../heat-pumps/schemas.ts";
-import { MisconfiguredError, ValidationError } from "../problems/errors.ts";
+import { ValidationError } from "../problems/errors.ts";
+import { requireDb } from "../webhooks/store/binding.ts";
 import { fleetPage, fleetSummary } from "../webhooks/store/fleet.ts";
 import type { fleetRoute, fleetSummaryRoute } from "./routes.ts";
 
-function db(c: Context<AppEnv>): D1Database {
-  if (!c.env.DB) throw new MisconfiguredError("The fleet view is not set up on this edge (no DB binding).");
-  return c.env.DB;
-}
+const db = (c: Context<AppEnv>) => requireDb(c.env.DB);
 
 const list = <T>(value: T | T[] | undefined): T[] | undefined => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
 

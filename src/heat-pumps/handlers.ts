@@ -5,8 +5,7 @@ import { cacheHeaders } from "../cache/http-headers.ts";
 import { configFor } from "../config/config.ts";
 import { HeatPumpNotFoundError } from "../problems/errors.ts";
 import { answer, loadHeatPumps } from "./load.ts";
-import { reshaped } from "./representation.ts";
-import { compactHeatPump } from "./reshape.ts";
+import { representationValue } from "./representation.ts";
 import type { getHeatPumpRoute, listHeatPumpsRoute, refreshHeatPumpsRoute } from "./routes.ts";
 
 // The bodies are made once per stored copy (representation.ts) and sent as they are: typed by the routes' schemas
@@ -20,13 +19,10 @@ export const listHeatPumps: RouteHandler<typeof listHeatPumpsRoute, AppEnv> = as
 export const refreshHeatPumps: RouteHandler<typeof refreshHeatPumpsRoute, AppEnv> = async (c) => {
   const { view, status } = c.req.valid("query");
   const reading = await loadHeatPumps(c, c.req.valid("param"), { forceRefresh: true, scopes: REQUIRED_SCOPES.refresh });
-  const selected = reshaped(reading, Date.now(), configFor(c.env).stateStaleAfterSeconds).filter((heatPump) => status === undefined || heatPump.status.overall === status);
-  const data = view === "compact" ? selected.map(compactHeatPump) : selected;
+  const body = representationValue(reading, { kind: "list", view, status }, Date.now(), configFor(c.env).stateStaleAfterSeconds) as { data: unknown[]; meta: Record<string, unknown> };
   // Podero was asked now and answered: not throttled, not within a failure backoff, not a stored copy standing in.
   const refreshed = reading.list.cache.status === "refreshed";
-  const { list } = reading;
-  const meta = { fetched_at: list.fetchedAt, stale: list.stale, count: data.length, view, invalid_items: list.invalid, refreshed };
-  return c.json({ data, meta }, 200, cacheHeaders(list.cache));
+  return c.json({ data: body.data, meta: { ...body.meta, refreshed } }, 200, cacheHeaders(reading.list.cache)) as never;
 };
 
 export const getHeatPump: RouteHandler<typeof getHeatPumpRoute, AppEnv> = async (c) => {

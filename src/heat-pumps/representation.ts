@@ -61,7 +61,8 @@ export function reshaped({ grant, list }: HeatPumpReading, now: number, staleAft
   return select(list.items, heatPumpId).map((item) => reshapeHeatPump(item, options));
 }
 
-function value(reading: HeatPumpReading, spec: RepresentationSpec, now: number, staleAfterSeconds: number): unknown {
+/** What `spec` answers for this reading as of `now`, before serialising (the refresh route adds to it). */
+export function representationValue(reading: HeatPumpReading, spec: RepresentationSpec, now: number, staleAfterSeconds: number): unknown {
   const { list } = reading;
   switch (spec.kind) {
     case "list": {
@@ -88,7 +89,7 @@ export async function representation(reading: HeatPumpReading, spec: Representat
   let forList = made.get(reading.list.items);
   const known = forList?.get(key);
   if (known && now < known.until) return known;
-  const body = JSON.stringify(value(reading, spec, now, staleAfterSeconds));
+  const body = JSON.stringify(representationValue(reading, spec, now, staleAfterSeconds));
   const etag = `"${hex(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(body)))}"`;
   const result = { body, etag, until: spec.kind === "compat" ? Number.POSITIVE_INFINITY : staleFlipsAt(reading.list.items, now, staleAfterSeconds) };
   if (!forList) made.set(reading.list.items, (forList = new Map()));

@@ -46,7 +46,7 @@ describe("GET /v1/orgs/{org_id}/events", () => {
     expect((await feed(orgId, `?user_id=${crypto.randomUUID()}`)).data).toEqual([]);
   });
 
-  it("keeps each event id once per organisation (a check run again repeats its ids), other organisations apart", async () => {
+  it("stores each event id once per organisation (what a re-run check relies on), other organisations apart", async () => {
     const orgId = crypto.randomUUID();
     const event = { event_id: `msg_${crypto.randomUUID()}`, event_type: "heat_pump.updated", payload: JSON.stringify({ type: "heat_pump.updated", timestamp: new Date().toISOString(), data: {} }) };
     await recordFeed(E.DB, orgId, crypto.randomUUID(), [event], new Date().toISOString());

@@ -1,5 +1,5 @@
 import { createExecutionContext, createMessageBatch, waitOnExecutionContext } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { circuitState, circuitStub } from "../../src/upstream/circuit.ts";
 import worker, { type WebhooksEnv } from "../../src/webhooks/worker/index.ts";
 import { ISSUERS } from "../support/bindings.ts";
@@ -126,7 +126,15 @@ describe("the upstream budget and Podero's own signals", () => {
     const otherCalls = await calls(other);
     await runChecks(env, orgId, [other]); // already queued checks wait too
     expect(await calls(other)).toBe(otherCalls);
-    await scheduledRun(env); // and the cron queues no polling
-    expect(await lastChecked(orgId, other)).not.toBe(0);
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    try {
+      await scheduledRun(env); // and the cron queues no polling, saying why
+    } finally {
+      spy.mockRestore();
+    }
+    const cron = lines.map((line) => JSON.parse(line) as { message: string; circuit?: { background_paused_until?: string } }).find((line) => line.message.startsWith("webhook poll"));
+    expect(cron?.message).toBe("webhook poll paused");
+    expect(cron?.circuit?.background_paused_until).toBe(view!.background_paused_until);
   });
 });

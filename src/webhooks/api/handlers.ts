@@ -11,6 +11,7 @@ import { checkReceiverUrl } from "../receiver-url.ts";
 import type * as routes from "./routes.ts";
 import { resealed, sealSecret } from "../secret-box.ts";
 import { newWebhookSecret } from "../signature.ts";
+import { requireDb } from "../store/binding.ts";
 import * as events from "../store/events.ts";
 import * as feed from "../store/feed.ts";
 import * as subscriptions from "../store/subscriptions.ts";
@@ -19,10 +20,7 @@ import * as watches from "../store/watches.ts";
 const ROTATION_GRACE_S = 24 * 3600;
 const NO_STORE = { "cache-control": "no-store" };
 
-function db(c: Context<AppEnv>): D1Database {
-  if (!c.env.DB) throw new MisconfiguredError("Webhooks are not set up on this edge (no DB binding).");
-  return c.env.DB;
-}
+const db = (c: Context<AppEnv>) => requireDb(c.env.DB);
 
 /** Deliveries the API starts go to the webhook worker, which queues them (its `WebhookOutbox` entrypoint). */
 function outbox(c: Context<AppEnv>): DeliveryOutbox {

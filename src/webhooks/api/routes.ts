@@ -4,6 +4,7 @@ import { OrgId, UserPathParams } from "../../heat-pumps/params.ts";
 import { authProblems, upstreamProblems } from "../../openapi/common-responses.ts";
 import { QuotaExceededError, RateLimitedError, ValidationError, WebhookNotFoundError } from "../../problems/errors.ts";
 import { problemResponses } from "../../problems/openapi.ts";
+import { jsonResponse } from "../../openapi/json-response.ts";
 import { EVENT_TYPES } from "../store/subscriptions.ts";
 
 const WebhookId = z.string().regex(/^wh_[0-9a-f-]{36}$/, "not a webhook id").openapi({ param: { name: "webhook_id", in: "path" }, example: "wh_3c90c3cc-0d44-4b50-8888-8dd25736052a" });
@@ -35,7 +36,7 @@ const WithSecret = SubscriptionSchema.extend({
   secret: z.string().openapi({ description: "Standard Webhooks signing secret (`whsec_…`). Shown only here: store it." }),
 }).openapi("WebhookSubscriptionWithSecret");
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const json = jsonResponse;
 /** The security requirement names the scopes the operation needs (docs/auth.md "Scopes"). */
 const common = { tags: ["Webhooks"], security: [{ bearerAuth: [...REQUIRED_SCOPES.manageWebhooks] }] };
 const routesData = { tags: ["Webhooks"], security: [{ bearerAuth: [...REQUIRED_SCOPES.routeWebhookData] }] };

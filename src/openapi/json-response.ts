@@ -1,0 +1,4 @@
+import type { z } from "@hono/zod-openapi";
+
+/** A JSON answer in a route's `responses`. */
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });

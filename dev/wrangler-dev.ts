@@ -37,9 +37,11 @@ export async function startWranglerDev(options: {
   config?: string;
   /** Expose `/cdn-cgi/handler/scheduled` to run the Cron Trigger by hand. */
   testScheduled?: boolean;
+  /** wrangler's log level (default "warn"); "info" keeps the worker's own log lines in `output()`. */
+  logLevel?: "warn" | "info" | "log";
 }): Promise<WranglerDev> {
   const port = options.port ?? (await freePort());
-  const args = ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--log-level", "warn"];
+  const args = ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--log-level", options.logLevel ?? "warn"];
   if (options.config) args.push("--config", options.config);
   if (options.testScheduled) args.push("--test-scheduled");
   args.push("--persist-to", options.persistTo ?? mkdtempSync(join(tmpdir(), "heat-pump-edge-")));

@@ -32,6 +32,10 @@ export interface FakeOptions {
   latencyMs?: number;
   staticToken?: string;
   clients?: Record<string, string>;
+  /** What a user without a scenario holds (default: `defaultHeatPumps`): a benchmark's users changing over time. */
+  itemsFor?: (orgId: string, userId: string) => UpstreamItem[];
+  /** Told of every heat-pump list call as it arrives (a benchmark's record of who was checked when). */
+  onList?: (orgId: string, userId: string) => void;
 }
 
 interface UserState {
@@ -95,6 +99,7 @@ export async function startFakePodero(options: FakeOptions = {}) {
 
     const list = LIST_PATH.exec(path);
     if (req.method === "GET" && list) {
+      options.onList?.(decodeURIComponent(list[1]!), decodeURIComponent(list[2]!));
       const state = user(decodeURIComponent(list[2]!));
       state.calls += 1;
       state.lastHeaders = pick(req.headers, ["authorization", "traceparent", "x-request-id", "user-agent", "accept"]);
@@ -105,6 +110,7 @@ export async function startFakePodero(options: FakeOptions = {}) {
       }
       const scripted = state.queue.shift();
       if (scripted) return respond(res, scripted);
+      if (!state.items && options.itemsFor) return send(200, options.itemsFor(decodeURIComponent(list[1]!), decodeURIComponent(list[2]!)));
       return send(200, state.items ?? defaultHeatPumps(decodeURIComponent(list[2]!), decodeURIComponent(list[1]!)));
     }
 

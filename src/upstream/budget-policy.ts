@@ -1,17 +1,17 @@
 /**
  * The upstream budget's rules, pure (the clock is passed in): every call to Podero, from any isolate of either
  * worker, counts against `UPSTREAM_MAX_REQUESTS_PER_SECOND`. Readers (partner requests, cards, widgets) never wait:
- * they are counted as they happen. Background checks take permits from what readers leave — a token bucket
- * refilled each second with the budget minus the readers' recent rate — and none while Podero asked the edge to
- * wait (a 429 or 503 with `Retry-After`).
+ * they are counted as they happen. Background checks take permits from what readers leave — within any one second
+ * (a sliding window, so no burst ever goes over: a token bucket's saved-up second would let two seconds' worth
+ * through in one) at most the budget less the readers' recent rate — and none while Podero asked the edge to wait
+ * (a 429 or 503 with `Retry-After`).
  *
  * @module
  */
 
 export interface BudgetState {
-  /** Background permits left now, and when they were last refilled (epoch ms). */
-  tokens: number;
-  refilledAt: number;
+  /** Background permits granted within the last second (epoch ms, oldest first). */
+  granted: { at: number; count: number }[];
   /** Readers' calls per second, the last few seconds (oldest first). */
   readers: { second: number; calls: number }[];
   /** Background polling waits until then (epoch ms): Podero's own `Retry-After`. */
@@ -23,8 +23,15 @@ const READER_WINDOW_S = 5;
 /** The longest pause a `Retry-After` may impose on background polling. */
 export const MAX_PAUSE_S = 3600;
 
-export function freshBudget(now: number): BudgetState {
-  return { tokens: Number.POSITIVE_INFINITY, refilledAt: now, readers: [], pausedUntil: 0 }; // a full second's worth at the start
+/**
+ * The window background permits are counted over: a second, and 100 ms for the way to Podero — calls granted at
+ * once arrive a little apart, so a window of exactly a second would let a few more than the budget meet in one of
+ * Podero's seconds (measured by npm run bench:webhooks).
+ */
+const WINDOW_MS = 1100;
+
+export function freshBudget(_now: number): BudgetState {
+  return { granted: [], readers: [], pausedUntil: 0 };
 }
 
 /** Readers' calls per second over the window (the current second counted as a full one). */
@@ -51,14 +58,13 @@ export function pauseFor(state: BudgetState, seconds: number, now: number): Budg
 }
 
 /**
- * Up to `wanted` permits for background calls now, out of `perSecond` less the readers' rate; at most one second's
- * worth is ever saved up. None while paused.
+ * Up to `wanted` permits for background calls now: within the last second, at most `perSecond` less the readers'
+ * rate in all. None while paused.
  */
 export function grant(state: BudgetState, wanted: number, perSecond: number, now: number): { state: BudgetState; granted: number } {
-  const spare = Math.max(0, perSecond - readerRate(state, now));
-  const elapsed = Math.max(0, now - state.refilledAt) / 1000;
-  const tokens = Math.min(spare, state.tokens + spare * elapsed);
-  if (now < state.pausedUntil) return { state: { ...state, tokens, refilledAt: now }, granted: 0 };
-  const granted = Math.max(0, Math.min(Math.floor(tokens), Math.floor(wanted)));
-  return { state: { ...state, tokens: tokens - granted, refilledAt: now }, granted };
+  const recent = state.granted.filter((entry) => entry.at > now - WINDOW_MS);
+  const used = recent.reduce((sum, entry) => sum + entry.count, 0);
+  const spare = Math.floor(Math.max(0, perSecond - readerRate(state, now)));
+  const granted = now < state.pausedUntil ? 0 : Math.max(0, Math.min(spare - used, Math.floor(wanted)));
+  return { state: { ...state, granted: granted > 0 ? [...recent, { at: now, count: granted }] : recent }, granted };
 }

@@ -8,6 +8,8 @@ export interface PollMessage {
   shards: number;
   /** Epoch seconds of the cron run that sent it. */
   scheduled_at: number;
+  /** How many checks it may queue: its part of the minute's, by how many of its watches are due (default: by size). */
+  share?: number;
 }
 
 export interface CheckMessage {
@@ -16,6 +18,8 @@ export interface CheckMessage {
   user_id: string;
   /** The issuer that registered the watch; the check is skipped unless PARTNER_ISSUERS still lets it act for the org. */
   issuer?: string | null;
+  /** How often the upstream budget has had no permit for it yet (it is queued again a moment later, 3 times at most). */
+  deferrals?: number;
 }
 
 export interface DeliverMessage {

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { freshBudget, grant, noteCalls, pauseFor, readerRate } from "../../src/upstream/budget-policy.ts";
 
@@ -6,16 +7,37 @@ import { freshBudget, grant, noteCalls, pauseFor, readerRate } from "../../src/u
 const T = 1_000_000_000_000;
 
 describe("the upstream budget", () => {
-  it("grants background permits at the budget's rate, saving up at most a second's worth", () => {
-    let state = freshBudget(T);
-    let got = grant(state, 100, 10, T + 1000);
+  it("grants background permits at the budget's rate, never more than a second's worth within any one second", () => {
+    let got = grant(freshBudget(T), 100, 10, T);
     expect(got.granted).toBe(10);
+    got = grant(got.state, 100, 10, T + 1099); // the same second and its 100 ms on the way (sliding): none left
+    expect(got.granted).toBe(0);
+    got = grant(got.state, 3, 10, T + 1100);
+    expect(got.granted).toBe(3);
     got = grant(got.state, 100, 10, T + 1500);
-    expect(got.granted).toBe(5);
-    got = grant(got.state, 100, 10, T + 60_000); // a minute idle: still one second's worth
+    expect(got.granted).toBe(7);
+    got = grant(got.state, 100, 10, T + 60_000); // a minute idle: still one second's worth, not a minute's
     expect(got.granted).toBe(10);
-    state = got.state;
-    expect(grant(state, 3, 10, T + 61_000).granted).toBe(3);
+  });
+
+  it("holds for any sequence of asks: no one-second window grants more than the budget", () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ after: fc.integer({ min: 0, max: 700 }), wanted: fc.integer({ min: 0, max: 50 }) }), { maxLength: 60 }), fc.integer({ min: 1, max: 40 }), (asks, perSecond) => {
+        let state = freshBudget(T);
+        let now = T;
+        const grants: { at: number; granted: number }[] = [];
+        for (const ask of asks) {
+          now += ask.after;
+          const got = grant(state, ask.wanted, perSecond, now);
+          state = got.state;
+          grants.push({ at: now, granted: got.granted });
+        }
+        for (const { at } of grants) {
+          const inWindow = grants.filter((other) => other.at > at - 1000 && other.at <= at).reduce((sum, other) => sum + other.granted, 0);
+          expect(inWindow).toBeLessThanOrEqual(perSecond);
+        }
+      }),
+    );
   });
 
   it("gives background only what readers leave: readers first", () => {

@@ -5,7 +5,7 @@ import worker, { type WebhooksEnv } from "../../src/webhooks/worker/index.ts";
 import { ISSUERS } from "../support/bindings.ts";
 import type { CheckMessage } from "../../src/webhooks/messages.ts";
 import { pollMessages, pollShards } from "../../src/webhooks/worker/poll.ts";
-import { DUE_IN_SHARD_SQL, SHARDS, shardOf } from "../../src/webhooks/store/watches.ts";
+import { DUE_BY_GROUP_SQL, DUE_IN_SHARD_SQL, dueByGroup, SHARDS, shardOf } from "../../src/webhooks/store/watches.ts";
 import { E, FAKE, pastRefreshThrottle, scheduledRun, until, watch } from "./helpers.ts";
 
 // Polling at scale (issue 11), with small numbers: the due work is found by index, shared fairly between
@@ -70,6 +70,24 @@ describe("polling by shard", () => {
     expect(sent.filter((check) => check.org_id === large)).toHaveLength(5);
   });
 
+  it("counts the due watches of each run's message by index, so each message's share follows its due users", async () => {
+    const { results } = await E.DB.prepare(`EXPLAIN QUERY PLAN ${DUE_BY_GROUP_SQL}`).bind(1000, 16).all<{ detail: string }>();
+    expect(results.map((row) => row.detail).join("\n")).toMatch(/USING COVERING INDEX watches_shard_due/); // no table rows read
+    const orgId = crypto.randomUUID();
+    await watchesAt(orgId, 0x35, 3, -90_000); // the message of shards 0x30–0x3f
+    await watchesAt(orgId, 0xf0, 2, -90_000); // the last one
+    const { due } = await dueByGroup(E.DB, -89_000, 16);
+    expect([...due.entries()].sort(([a], [b]) => a - b)).toEqual([[3, 3], [15, 2]]);
+  });
+
+  it("shares a short minute by how many are due, and an ample one with room to spare", () => {
+    const due = [0, 300, ...Array.from({ length: 14 }, () => 100)]; // 1,700 due
+    const short = pollMessages(60, { due, maxChecksPerMinute: 850 });
+    expect(short.map((message) => message.share)).toEqual([1, 150, ...Array.from({ length: 14 }, () => 50)]);
+    const ample = pollMessages(60, { due, maxChecksPerMinute: 3300 });
+    expect(ample.map((message) => message.share)).toEqual([100, 400, ...Array.from({ length: 14 }, () => 200)]);
+  });
+
   it("never queues one user twice when runs overlap: a watch is claimed by compare-and-set", async () => {
     const shard = 0xe1;
     const orgId = crypto.randomUUID();
@@ -89,20 +107,35 @@ describe("the upstream budget and Podero's own signals", () => {
   const calls = async (userId: string) => ((await (await fetch(`${FAKE}/__fake/users/${userId}`)).json()) as { calls: number }).calls;
   const lastChecked = (orgId: string, userId: string) => E.DB.prepare("SELECT last_checked_at FROM watches WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId).first<number>("last_checked_at");
 
-  async function runChecks(env: WebhooksEnv, orgId: string, users: string[]) {
+  async function runChecks(env: WebhooksEnv, orgId: string, users: string[], deferrals = 0) {
     const ctx = createExecutionContext();
-    const messages = users.map((userId, i) => ({ id: `c${i}`, timestamp: new Date(), attempts: 1, body: { kind: "check" as const, org_id: orgId, user_id: userId, issuer: ISSUERS.a } }));
+    const messages = users.map((userId, i) => ({ id: `c${i}`, timestamp: new Date(), attempts: 1, body: { kind: "check" as const, org_id: orgId, user_id: userId, issuer: ISSUERS.a, deferrals } }));
     await worker.queue(createMessageBatch("heat-pump-edge-webhooks", messages) as never, env, ctx);
     await waitOnExecutionContext(ctx);
   }
 
-  it("runs background checks only as far as UPSTREAM_MAX_REQUESTS_PER_SECOND permits; the rest are due again at the next run", async () => {
+  it("queues a check the budget has no permit for again a moment later, so a burst over it is still checked on time", async () => {
+    const orgId = crypto.randomUUID();
+    const users = Array.from({ length: 3 }, () => crypto.randomUUID());
+    for (const userId of users) await watch(orgId, userId);
+    const before = await Promise.all(users.map(calls));
+    pastRefreshThrottle();
+    await runChecks(settings({ UPSTREAM_MAX_REQUESTS_PER_SECOND: "1" }), orgId, users);
+    expect((await Promise.all(users.map(calls))).filter((count, i) => count > before[i]!)).toHaveLength(1); // one permit now
+    // The other two were queued again (1 s later), and the queue's consumer checks them then.
+    const after = await until(() => Promise.all(users.map(calls)), (counts) => counts.every((count, i) => count > before[i]!));
+    expect(after.filter((count, i) => count > before[i]!)).toHaveLength(3);
+    const checked = await Promise.all(users.map((userId) => lastChecked(orgId, userId)));
+    expect(checked).toEqual([0, 0, 0]); // none was put back as due again (never checked before: still 0)
+  });
+
+  it("runs background checks only as far as UPSTREAM_MAX_REQUESTS_PER_SECOND permits; after three tries the rest are due again at the next run", async () => {
     const orgId = crypto.randomUUID();
     const users = Array.from({ length: 5 }, () => crypto.randomUUID());
     for (const userId of users) await watch(orgId, userId);
     const before = await Promise.all(users.map(calls)); // each was asked once when watched
     pastRefreshThrottle(); // so each check asks Podero again
-    await runChecks(settings({ UPSTREAM_MAX_REQUESTS_PER_SECOND: "2" }), orgId, users);
+    await runChecks(settings({ UPSTREAM_MAX_REQUESTS_PER_SECOND: "2" }), orgId, users, 3);
     const asked = (await Promise.all(users.map(calls))).filter((count, i) => count > before[i]!).length;
     expect(asked).toBe(2);
     const now = Math.floor(Date.now() / 1000) + 5;

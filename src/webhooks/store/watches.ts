@@ -60,15 +60,23 @@ export const DUE_IN_SHARD_SQL = `SELECT org_id, user_id, issuer, last_checked_at
   FROM watches WHERE shard = ?1 AND last_checked_at <= ?2
 ) ORDER BY turn, last_checked_at, org_id LIMIT ?3`;
 
-export async function dueInShard(db: D1Database, shard: number, checkedBefore: number, limit: number): Promise<DueWatch[]> {
-  const { results } = await db.prepare(DUE_IN_SHARD_SQL).bind(shard, checkedBefore, limit).all<DueWatch>();
-  return results;
+export async function dueInShard(db: D1Database, shard: number, checkedBefore: number, limit: number): Promise<{ watches: DueWatch[]; rowsRead: number }> {
+  const { results, meta } = await db.prepare(DUE_IN_SHARD_SQL).bind(shard, checkedBefore, limit).all<DueWatch>();
+  return { watches: results, rowsRead: meta?.rows_read ?? 0 };
+}
+
+/** How many watches are due (not checked since `checkedBefore`) in each group of `shardsPerGroup` shards, by index. */
+export const DUE_BY_GROUP_SQL = "SELECT shard / CAST(?2 AS INTEGER) AS shard_group, count(*) AS due FROM watches WHERE last_checked_at <= ?1 GROUP BY shard_group";
+
+export async function dueByGroup(db: D1Database, checkedBefore: number, shardsPerGroup: number): Promise<{ due: Map<number, number>; rowsRead: number }> {
+  const { results, meta } = await db.prepare(DUE_BY_GROUP_SQL).bind(checkedBefore, shardsPerGroup).all<{ shard_group: number; due: number }>();
+  return { due: new Map(results.map((row) => [row.shard_group, row.due])), rowsRead: meta?.rows_read ?? 0 };
 }
 
 /** How many watches of a shard are due, and since when the oldest (epoch seconds): what a run leaves behind. */
-export async function dueBacklog(db: D1Database, shard: number, checkedBefore: number): Promise<{ due: number; oldest: number | null }> {
-  const row = await db.prepare("SELECT count(*) AS due, min(last_checked_at) AS oldest FROM watches WHERE shard = ?1 AND last_checked_at <= ?2").bind(shard, checkedBefore).first<{ due: number; oldest: number | null }>();
-  return { due: row?.due ?? 0, oldest: row?.oldest ?? null };
+export async function dueBacklog(db: D1Database, shard: number, checkedBefore: number): Promise<{ due: number; oldest: number | null; rowsRead: number }> {
+  const { results, meta } = await db.prepare("SELECT count(*) AS due, min(last_checked_at) AS oldest FROM watches WHERE shard = ?1 AND last_checked_at <= ?2").bind(shard, checkedBefore).all<{ due: number; oldest: number | null }>();
+  return { due: results[0]?.due ?? 0, oldest: results[0]?.oldest ?? null, rowsRead: meta?.rows_read ?? 0 };
 }
 
 /** A check the upstream budget could not permit now: the watch is due again at the next run. */

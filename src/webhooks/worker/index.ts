@@ -1,13 +1,13 @@
 import { configFor } from "../../config/config.ts";
 import { backgroundPermits, circuitClient, circuitState, circuitStub } from "../../upstream/circuit.ts";
-import { deferWatch } from "../store/watches.ts";
+import { deferWatch, dueByGroup, SHARDS } from "../store/watches.ts";
 import { checkUser } from "./check.ts";
 import { deliver } from "./deliver.ts";
 import { purgeBefore } from "../store/events.ts";
 import { resealStale } from "./reseal.ts";
 import { sendAll } from "../batches.ts";
 import type { CheckMessage, DeliverMessage, WebhookMessage } from "../messages.ts";
-import { pollMessages, pollShards } from "./poll.ts";
+import { LOOKAHEAD_S, pollMessages, pollShards, SHARDS_PER_POLL } from "./poll.ts";
 
 /** The webhook worker's bindings (wrangler.webhooks.toml); shares D1 and KV with the API worker. */
 export interface WebhooksEnv {
@@ -39,6 +39,9 @@ function maxChecksPerMinute(env: WebhooksEnv): number {
   const setting = Number.isInteger(value) && value >= 1 && value <= 10_000_000 ? value : 60_000;
   return Math.min(setting, configFor(env).upstream.maxRequestsPerSecond * 60);
 }
+
+/** How often a check without a permit is queued again (1, 2, 3 s later) before its watch waits for the next run. */
+const MAX_REQUEUES = 3;
 
 function retentionDays(env: WebhooksEnv): number {
   const days = Number(env.WEBHOOK_RETENTION_DAYS);
@@ -73,10 +76,13 @@ export default {
       return;
     }
     // The due work, fanned out: one poll message per group of shards (each selects, claims and queues its checks).
-    await sendAll(env.WEBHOOK_QUEUE, pollMessages(now));
+    // Each message's share of the minute's checks follows how many of its watches are due (one count, by index).
+    const { due, rowsRead } = await dueByGroup(env.DB, now - pollSeconds(env) + LOOKAHEAD_S, SHARDS_PER_POLL);
+    const dueInMessage = Array.from({ length: SHARDS / SHARDS_PER_POLL }, (_, index) => due.get(index) ?? 0);
+    await sendAll(env.WEBHOOK_QUEUE, pollMessages(now, { due: dueInMessage, maxChecksPerMinute: maxChecksPerMinute(env) }));
     const purged = await purgeBefore(env.DB, purgedBefore);
     const secrets = await resealStale(env.DB, env.WEBHOOK_SECRETS_KEY);
-    console.log(JSON.stringify({ level: "info", message: "webhook poll", purged, secrets }));
+    console.log(JSON.stringify({ level: "info", message: "webhook poll", due: dueInMessage.reduce((sum, n) => sum + n, 0), rows_read: rowsRead, purged, secrets }));
   },
 
   /** Checks and deliveries. A message that throws is retried by the queue, then dead-lettered: nothing is dropped unrecorded. */
@@ -88,36 +94,52 @@ export default {
     const checks = batch.messages.filter((message) => message.body.kind === "check");
     let permits = await backgroundPermits(stub, checks.length, config.upstream.maxRequestsPerSecond);
     const deferred: string[] = [];
-    for (const message of batch.messages) {
-      const body = message.body;
-      if (body.kind === "check" && permits-- <= 0) {
-        await deferWatch(env.DB, body.org_id, body.user_id, Math.floor(Date.now() / 1000) - pollSeconds(env));
-        deferred.push(body.user_id);
-        message.ack();
-        continue;
-      }
-      try {
-        const result =
-          body.kind === "poll"
-            ? await pollShards(body, { db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<CheckMessage>, pollSeconds: pollSeconds(env), maxChecksPerMinute: maxChecksPerMinute(env) })
-            : body.kind === "check"
-            ? await checkUser(body, {
-                config,
-                db: env.DB,
-                kv: env.CACHE,
-                queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>,
-                waitUntil: (promise) => ctx.waitUntil(promise),
-                circuit: circuitClient(stub, config.upstream.circuit.name, config.upstream.circuit, (promise) => ctx.waitUntil(promise), { background: true }),
-              })
-            : await deliver(body, { issuers: config.issuers, db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, deadLetters: env.WEBHOOK_DEAD_LETTERS, secretsKey: env.WEBHOOK_SECRETS_KEY });
-        console.log(JSON.stringify({ level: "info", message: `webhook ${body.kind}`, ...("org_id" in body ? { org_id: body.org_id } : { shards: `${body.first_shard}+${body.shards}` }), result }));
-        message.ack();
-      } catch (error) {
-        // Only this message is retried (then dead-lettered by the queue): one bad message never holds back the others.
-        console.log(JSON.stringify({ level: "error", message: `webhook ${body.kind} failed`, ...("org_id" in body ? { org_id: body.org_id } : {}), error: error instanceof Error ? error.message : String(error), attempts: message.attempts }));
-        message.retry();
-      }
+    const again: { message: Message<WebhookMessage>; body: CheckMessage }[] = [];
+    // A batch's messages run at once: each waits on Podero, D1 and receivers, not on the CPU, so one invocation's
+    // throughput is its batch, not one message at a time (on Cloudflare the consumers scale out besides).
+    await Promise.all(
+      batch.messages.map(async (message) => {
+        const body = message.body;
+        if (body.kind === "check" && permits-- <= 0) {
+          // A moment's burst over the budget: the check is queued again a second or a few later (still on time);
+          // a budget short for longer: the watch is due again at the next run, and its lag shows in the poll's log.
+          deferred.push(body.user_id);
+          if ((body.deferrals ?? 0) < MAX_REQUEUES) return void again.push({ message, body: { ...body, deferrals: (body.deferrals ?? 0) + 1 } });
+          await deferWatch(env.DB, body.org_id, body.user_id, Math.floor(Date.now() / 1000) - pollSeconds(env));
+          message.ack();
+          return;
+        }
+        try {
+          const result =
+            body.kind === "poll"
+              ? await pollShards(body, { db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<CheckMessage>, pollSeconds: pollSeconds(env), maxChecksPerMinute: maxChecksPerMinute(env) })
+              : body.kind === "check"
+              ? await checkUser(body, {
+                  config,
+                  db: env.DB,
+                  kv: env.CACHE,
+                  queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>,
+                  waitUntil: (promise) => ctx.waitUntil(promise),
+                  circuit: circuitClient(stub, config.upstream.circuit.name, config.upstream.circuit, (promise) => ctx.waitUntil(promise), { background: true }),
+                })
+              : await deliver(body, { issuers: config.issuers, db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, deadLetters: env.WEBHOOK_DEAD_LETTERS, secretsKey: env.WEBHOOK_SECRETS_KEY });
+          console.log(JSON.stringify({ level: "info", message: `webhook ${body.kind}`, ...("org_id" in body ? { org_id: body.org_id } : { shards: `${body.first_shard}+${body.shards}` }), result }));
+          message.ack();
+        } catch (error) {
+          // Only this message is retried (then dead-lettered by the queue): one bad message never holds back the others.
+          console.log(JSON.stringify({ level: "error", message: `webhook ${body.kind} failed`, ...("org_id" in body ? { org_id: body.org_id } : {}), error: error instanceof Error ? error.message : String(error), attempts: message.attempts }));
+          message.retry();
+        }
+      }),
+    );
+    try {
+      await sendAll(env.WEBHOOK_QUEUE as Queue<CheckMessage>, again.map((entry) => entry.body), (check) => check.deferrals ?? 1);
+      for (const entry of again) entry.message.ack();
+    } catch {
+      for (const entry of again) entry.message.retry(); // not queued again: the queue redelivers the originals
     }
-    if (deferred.length > 0) console.log(JSON.stringify({ level: "info", message: "webhook checks deferred", reason: "upstream budget", deferred: deferred.length, budget_per_s: config.upstream.maxRequestsPerSecond }));
+    if (deferred.length > 0) {
+      console.log(JSON.stringify({ level: "info", message: "webhook checks deferred", reason: "upstream budget", deferred: deferred.length, queued_again: again.length, budget_per_s: config.upstream.maxRequestsPerSecond }));
+    }
   },
 } satisfies ExportedHandler<WebhooksEnv, WebhookMessage>;

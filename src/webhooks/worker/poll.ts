@@ -30,31 +30,50 @@ export interface PollResult {
   max_lag_s: number;
   /** The oldest due watch left behind: seconds past its due time. */
   backlog_lag_s: number;
+  /** Rows D1 read for the selection (as it bills them): the cost of finding the due work. */
+  rows_read: number;
 }
 
-/** The poll messages of one cron run. */
-export function pollMessages(scheduledAt: number): PollMessage[] {
-  return Array.from({ length: SHARDS / SHARDS_PER_POLL }, (_, index) => ({ kind: "poll" as const, first_shard: index * SHARDS_PER_POLL, shards: SHARDS_PER_POLL, scheduled_at: scheduledAt }));
+/**
+ * The poll messages of one cron run. With the due watches per message (`due[i]`, counted by the cron), each gets a
+ * share of `maxChecksPerMinute` by how many of its watches are due — so when the budget is short every due user has
+ * the same chance, however the users fall into shards — and when the budget is enough, all its due ones and an even
+ * part of the room left (for those falling due between the count and the message's run).
+ */
+export function pollMessages(scheduledAt: number, plan?: { due: readonly number[]; maxChecksPerMinute: number }): PollMessage[] {
+  const count = SHARDS / SHARDS_PER_POLL;
+  const due = Array.from({ length: count }, (_, index) => Math.max(0, plan?.due[index] ?? 0));
+  const total = due.reduce((sum, n) => sum + n, 0);
+  const max = plan?.maxChecksPerMinute ?? 0;
+  const shareOf = (index: number) => (total <= max ? due[index]! + Math.floor((max - total) / count) : Math.floor((max * due[index]!) / total));
+  return due.map((_, index) => ({
+    kind: "poll" as const,
+    first_shard: index * SHARDS_PER_POLL,
+    shards: SHARDS_PER_POLL,
+    scheduled_at: scheduledAt,
+    ...(plan ? { share: Math.max(1, shareOf(index)) } : {}),
+  }));
 }
 
 /** A cron run every minute: a run plans the checks due before the next one. */
-const LOOKAHEAD_S = 60;
+export const LOOKAHEAD_S = 60;
 
 export async function pollShards(message: PollMessage, deps: PollDeps): Promise<PollResult> {
   const now = deps.now ?? Math.floor(Date.now() / 1000);
   // Due before the next run: each check is queued with a delay that lands it on its due time (a watch checked at t
   // is checked again at t + WEBHOOK_POLL_SECONDS, not up to a minute later), and claimed as checked then.
   const checkedBefore = now - deps.pollSeconds + LOOKAHEAD_S;
-  const result: PollResult = { queued: 0, left: 0, max_lag_s: 0, backlog_lag_s: 0 };
+  const result: PollResult = { queued: 0, left: 0, max_lag_s: 0, backlog_lag_s: 0, rows_read: 0 };
   const first = Math.max(0, message.first_shard);
   const shards = Array.from({ length: Math.max(0, Math.min(SHARDS, first + message.shards) - first) }, (_, i) => first + i);
   // This message's share of the minute's checks: first an even part to every shard, then what is left to the shards
   // that had more due (starting at another one each run), so a short budget is shared by all shards alike.
-  let remaining = Math.max(1, Math.ceil((deps.maxChecksPerMinute * shards.length) / SHARDS));
+  let remaining = Math.max(1, Math.min(deps.maxChecksPerMinute, message.share ?? Math.ceil((deps.maxChecksPerMinute * shards.length) / SHARDS)));
   const even = Math.max(1, Math.floor(remaining / Math.max(1, shards.length)));
 
   const take = async (shard: number, limit: number): Promise<boolean> => {
-    const due = await dueInShard(deps.db, shard, checkedBefore, limit);
+    const { watches: due, rowsRead } = await dueInShard(deps.db, shard, checkedBefore, limit);
+    result.rows_read += rowsRead;
     const dueAt = (watch: DueWatch) => (watch.last_checked_at > 0 ? watch.last_checked_at + deps.pollSeconds : now);
     const claimed = await claimWatches(deps.db, due, now, (watch) => Math.max(now, dueAt(watch)));
     const delays = new Map(claimed.map((watch) => [watch.user_id, Math.min(LOOKAHEAD_S, Math.max(0, dueAt(watch) - now))]));
@@ -80,6 +99,7 @@ export async function pollShards(message: PollMessage, deps: PollDeps): Promise<
   for (const shard of stillMore) {
     const backlog = await dueBacklog(deps.db, shard, now - deps.pollSeconds);
     result.left += backlog.due;
+    result.rows_read += backlog.rowsRead;
     if (backlog.oldest) result.backlog_lag_s = Math.max(result.backlog_lag_s, now - deps.pollSeconds - backlog.oldest);
   }
   return result;

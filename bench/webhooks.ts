@@ -43,19 +43,20 @@ function itemsFor(orgId: string, userId: string) {
   return items;
 }
 
-/** CPU seconds used so far by the processes of a process group (wrangler, its workerd). */
-function groupCpuSeconds(pgid: number): number {
-  let ticks = 0;
+/** CPU seconds used so far by the processes of a process group (wrangler dev: its Node process and workerd), by name. */
+function groupCpuSeconds(pgid: number): Record<string, number> {
+  const byName: Record<string, number> = {};
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12]);
+      if (Number(fields[2]) === pgid) byName[name] = (byName[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
     } catch {
       // gone meanwhile
     }
   }
-  return ticks / 100;
+  return byName;
 }
 
 function percentile(values: number[], p: number): number {
@@ -134,7 +135,8 @@ async function run(budgetPerSecond: number) {
   }
   const end = base + MINUTES * 60;
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, end * 1000 - Date.now())));
-  const workerdCpu = groupCpuSeconds(worker.process.pid!) - cpuBefore.workerd;
+  const cpuAfter = groupCpuSeconds(worker.process.pid!);
+  const used = (name: string) => (cpuAfter[name] ?? 0) - (cpuBefore.workerd[name] ?? 0);
   const nodeCpu = process.cpuUsage(cpuBefore.node);
   const output = worker.output();
   mkdirSync("bench/results", { recursive: true });
@@ -182,7 +184,14 @@ async function run(budgetPerSecond: number) {
     p99_lag_seconds_small_orgs: round1(percentile(smallLags, 99)),
     upstream_requests_per_second_max: judgedSeconds.reduce((max, count) => Math.max(max, count), 0),
     d1_rows_read_per_round: Math.round(rowsRead / MINUTES),
-    cpu_seconds: { workerd: round1(workerdCpu), fake_podero_and_bench: round1((nodeCpu.user + nodeCpu.system) / 1e6), wall: end - base, cores: cpus().length },
+    cpu_seconds: {
+      workerd: round1(used("workerd")),
+      wrangler: round1(Object.keys(cpuAfter).filter((name) => name !== "workerd").reduce((sum, name) => sum + used(name), 0)),
+      fake_podero_and_bench: round1((nodeCpu.user + nodeCpu.system) / 1e6),
+      wall: end - base,
+      cores: cpus().length,
+    },
+    workerd_cpu_ms_per_check: checks > 0 ? round1((used("workerd") * 1000) / checks) : null,
     keeps_up: maxLag <= POLL_S * 0.1,
   };
 }

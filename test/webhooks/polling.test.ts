@@ -17,8 +17,15 @@ const userIn = (shard: number) => `${shard.toString(16).padStart(2, "0")}${crypt
 /** A queue that records what it is sent (what the check fan-out would queue). */
 function recordingQueue() {
   const sent: CheckMessage[] = [];
-  const queue = { send: async (body: CheckMessage) => void sent.push(body), sendBatch: async (batch: { body: CheckMessage }[]) => void sent.push(...batch.map((message) => message.body)) };
-  return { sent, queue: queue as unknown as Queue<CheckMessage> };
+  const delays: number[] = [];
+  const queue = {
+    send: async (body: CheckMessage) => void sent.push(body),
+    sendBatch: async (batch: { body: CheckMessage; delaySeconds?: number }[]) => {
+      sent.push(...batch.map((message) => message.body));
+      delays.push(...batch.map((message) => message.delaySeconds ?? 0));
+    },
+  };
+  return { sent, delays, queue: queue as unknown as Queue<CheckMessage> };
 }
 
 /**
@@ -86,6 +93,19 @@ describe("polling by shard", () => {
     expect(short.map((message) => message.share)).toEqual([1, 150, ...Array.from({ length: 14 }, () => 50)]);
     const ample = pollMessages(60, { due, maxChecksPerMinute: 3300 });
     expect(ample.map((message) => message.share)).toEqual([100, 400, ...Array.from({ length: 14 }, () => 200)]);
+  });
+
+  it("spreads overdue checks over the minute at the message's pace instead of sending them all at once", async () => {
+    const shard = 0x7a;
+    const orgId = crypto.randomUUID();
+    await watchesAt(orgId, shard, 20, -12_000); // long overdue
+    const { delays, queue } = recordingQueue();
+    const message = { kind: "poll" as const, first_shard: shard, shards: 1, scheduled_at: -11_000, share: 20 };
+    const result = await pollShards(message, { db: E.DB, queue, pollSeconds: 120, maxChecksPerMinute: 60_000, now: -11_000 });
+    expect(result.queued).toBe(20);
+    expect([...delays].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, k) => k * 3)); // 20 a minute: one every 3 s
+    const planned = await E.DB.prepare("SELECT last_checked_at FROM watches WHERE org_id = ?1 ORDER BY last_checked_at").bind(orgId).all<{ last_checked_at: number }>();
+    expect(planned.results.map((row) => row.last_checked_at)).toEqual(Array.from({ length: 20 }, (_, k) => -11_000 + k * 3)); // claimed for when they run
   });
 
   it("never queues one user twice when runs overlap: a watch is claimed by compare-and-set", async () => {

@@ -71,16 +71,20 @@ export async function pollShards(message: PollMessage, deps: PollDeps): Promise<
   let remaining = Math.max(1, Math.min(deps.maxChecksPerMinute, message.share ?? Math.ceil((deps.maxChecksPerMinute * shards.length) / SHARDS)));
   const even = Math.max(1, Math.floor(remaining / Math.max(1, shards.length)));
 
+  // Watches already overdue (a short budget, a paused Podero, a new watch) are spread over the minute at this
+  // message's pace, not all sent at once: a burst would only meet the budget's refusal and wait for the next run.
+  const pace = LOOKAHEAD_S / remaining;
+  let overdue = 0;
   const take = async (shard: number, limit: number): Promise<boolean> => {
     const { watches: due, rowsRead } = await dueInShard(deps.db, shard, checkedBefore, limit);
     result.rows_read += rowsRead;
     const dueAt = (watch: DueWatch) => (watch.last_checked_at > 0 ? watch.last_checked_at + deps.pollSeconds : now);
-    const claimed = await claimWatches(deps.db, due, now, (watch) => Math.max(now, dueAt(watch)));
-    const delays = new Map(claimed.map((watch) => [watch.user_id, Math.min(LOOKAHEAD_S, Math.max(0, dueAt(watch) - now))]));
+    const plannedAt = new Map(due.map((watch) => [watch.user_id, dueAt(watch) > now ? dueAt(watch) : now + Math.floor(overdue++ * pace)]));
+    const claimed = await claimWatches(deps.db, due, now, (watch) => plannedAt.get(watch.user_id)!);
     await sendAll(
       deps.queue,
       claimed.map((watch): CheckMessage => ({ kind: "check", org_id: watch.org_id, user_id: watch.user_id, issuer: watch.issuer })),
-      (check) => delays.get(check.user_id) ?? 0,
+      (check) => Math.min(LOOKAHEAD_S, Math.max(0, plannedAt.get(check.user_id)! - now)),
     );
     result.queued += claimed.length;
     remaining -= claimed.length;

@@ -28,6 +28,8 @@ const { pollMessages, pollShards } = (await import(new URL("../src/webhooks/work
   pollShards: (message: PollMessage, deps: { db: D1Database; queue: Queue<CheckMessage>; pollSeconds: number; maxChecksPerMinute: number; now: number }) => Promise<unknown>;
 };
 
+const { backgroundPerMinute } = (await import(new URL("../src/upstream/budget-policy.ts", import.meta.url).href)) as { backgroundPerMinute: (perSecond: number) => number };
+
 const WATCHES = Number(process.env.BENCH_WATCHES ?? 100_000);
 const ORGS = Number(process.env.BENCH_ORGS ?? 10);
 const SMALL = 50;
@@ -127,7 +129,7 @@ async function simulate(budgetPerSecond: number) {
     const readBefore = counters.rowsRead;
     const started = performance.now();
     // As the cron does: count the due watches per message, then each message selects, claims and queues its share.
-    const maxChecksPerMinute = Math.min(60_000, budgetPerSecond * 60);
+    const maxChecksPerMinute = Math.min(60_000, backgroundPerMinute(budgetPerSecond));
     const { due } = await dueByGroup(db, now - POLL_S + 60, 16);
     for (const message of pollMessages(now, { due: Array.from({ length: 16 }, (_, i) => due.get(i) ?? 0), maxChecksPerMinute })) {
       await pollShards(message, { db, queue, pollSeconds: POLL_S, maxChecksPerMinute, now });

@@ -30,6 +30,11 @@ export const MAX_PAUSE_S = 3600;
  */
 const WINDOW_MS = 1100;
 
+/** Background permits a minute at most: what the window lets through (a little under the budget's 60 seconds). */
+export function backgroundPerMinute(perSecond: number): number {
+  return Math.floor((perSecond * 60 * 1000) / WINDOW_MS);
+}
+
 export function freshBudget(_now: number): BudgetState {
   return { granted: [], readers: [], pausedUntil: 0 };
 }

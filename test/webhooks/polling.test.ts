@@ -5,7 +5,7 @@ import worker, { type WebhooksEnv } from "../../src/webhooks/worker/index.ts";
 import { ISSUERS } from "../support/bindings.ts";
 import type { CheckMessage } from "../../src/webhooks/messages.ts";
 import { pollMessages, pollShards } from "../../src/webhooks/worker/poll.ts";
-import { DUE_BY_GROUP_SQL, DUE_IN_SHARD_SQL, dueByGroup, SHARDS, shardOf } from "../../src/webhooks/store/watches.ts";
+import { CLAIM_SQL, DUE_BY_GROUP_SQL, DUE_IN_SHARD_SQL, dueByGroup, SHARDS, shardOf } from "../../src/webhooks/store/watches.ts";
 import { E, FAKE, pastRefreshThrottle, scheduledRun, until, watch } from "./helpers.ts";
 
 // Polling at scale (issue 11), with small numbers: the due work is found by index, shared fairly between
@@ -106,6 +106,31 @@ describe("polling by shard", () => {
     expect([...delays].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, k) => k * 3)); // 20 a minute: one every 3 s
     const planned = await E.DB.prepare("SELECT last_checked_at FROM watches WHERE org_id = ?1 ORDER BY last_checked_at").bind(orgId).all<{ last_checked_at: number }>();
     expect(planned.results.map((row) => row.last_checked_at)).toEqual(Array.from({ length: 20 }, (_, k) => -11_000 + k * 3)); // claimed for when they run
+  });
+
+  it("lands checks due within the minute on their due times, in every shard of a message, when its share is just enough", async () => {
+    const orgId = crypto.randomUUID();
+    const now = 20_000; // a checked watch has a positive time; others in these shards (other tests') are set aside
+    const dueIn = [10, 20, 40];
+    const planned = new Map<string, number>();
+    const users: string[][] = [];
+    for (const shard of [0x90, 0x91, 0x92, 0x93]) users.push(await watchesAt(orgId, shard, 3, 0));
+    for (const [i, userId] of users.flatMap((inShard) => inShard.map((userId, i) => [i, userId] as const))) {
+      await E.DB.prepare("UPDATE watches SET last_checked_at = ?3 WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId, now - 120 + dueIn[i]!).run();
+      planned.set(userId, dueIn[i]!);
+    }
+    await E.DB.prepare("UPDATE watches SET last_checked_at = 9999999999 WHERE shard BETWEEN 144 AND 147 AND org_id != ?1").bind(orgId).run();
+    const { sent, delays, queue } = recordingQueue();
+    const message = { kind: "poll" as const, first_shard: 0x90, shards: 4, scheduled_at: now, share: 12 };
+    await pollShards(message, { db: E.DB, queue, pollSeconds: 120, maxChecksPerMinute: 60_000, now });
+    expect(sent.map((check, i) => [check.user_id, delays[i]])).toEqual(sent.map((check) => [check.user_id, planned.get(check.user_id)]));
+  });
+
+  it("claims a message's watches in a few statements, each finding its rows by primary key", async () => {
+    const { results } = await E.DB.prepare(`EXPLAIN QUERY PLAN ${CLAIM_SQL}`).bind("[]").all<{ detail: string }>();
+    const plan = results.map((row) => row.detail).join("\n");
+    expect(plan).toMatch(/SEARCH watches USING INDEX \S+ \(org_id=\? AND user_id=\?\)/);
+    expect(plan).not.toMatch(/SCAN watches/);
   });
 
   it("never queues one user twice when runs overlap: a watch is claimed by compare-and-set", async () => {

@@ -84,6 +84,13 @@ export async function deferWatch(db: D1Database, orgId: string, userId: string, 
   await db.prepare("UPDATE watches SET last_checked_at = ?3 WHERE org_id = ?1 AND user_id = ?2").bind(orgId, userId, dueAgainFrom).run();
 }
 
+/** One claim per row of its JSON array: set to `at` only where still `prev` (compare-and-set), by primary key. */
+export const CLAIM_SQL = `UPDATE watches SET last_checked_at = json_extract(claim.value, '$.at') FROM json_each(?1) AS claim
+  WHERE watches.org_id = json_extract(claim.value, '$.org') AND watches.user_id = json_extract(claim.value, '$.user')
+  AND watches.last_checked_at = json_extract(claim.value, '$.prev') RETURNING watches.org_id, watches.user_id`;
+/** Claims per statement: its JSON stays small, and a message's claims are a handful of D1 queries, not thousands. */
+const CLAIMS_PER_STATEMENT = 500;
+
 /**
  * Claims the watches for a check (planned at `checkAt`, default now): each is marked checked only if nobody marked it
  * since it was selected (compare-and-set), so two runs that overlap never check one user twice. Answers the ones
@@ -91,10 +98,12 @@ export async function deferWatch(db: D1Database, orgId: string, userId: string, 
  */
 export async function claimWatches(db: D1Database, watches: readonly DueWatch[], now: number, checkAt: (watch: DueWatch) => number = () => now): Promise<DueWatch[]> {
   if (watches.length === 0) return [];
-  const results = await db.batch(
-    watches.map((watch) =>
-      db.prepare("UPDATE watches SET last_checked_at = ?3 WHERE org_id = ?1 AND user_id = ?2 AND last_checked_at = ?4 RETURNING user_id").bind(watch.org_id, watch.user_id, checkAt(watch), watch.last_checked_at),
-    ),
-  );
-  return watches.filter((_, index) => (results[index]?.results.length ?? 0) > 0);
+  const statements = [];
+  for (let offset = 0; offset < watches.length; offset += CLAIMS_PER_STATEMENT) {
+    const claims = watches.slice(offset, offset + CLAIMS_PER_STATEMENT).map((watch) => ({ org: watch.org_id, user: watch.user_id, at: checkAt(watch), prev: watch.last_checked_at }));
+    statements.push(db.prepare(CLAIM_SQL).bind(JSON.stringify(claims)));
+  }
+  const results = await db.batch<{ org_id: string; user_id: string }>(statements);
+  const claimed = new Set(results.flatMap((result) => result.results.map((row) => `${row.org_id}/${row.user_id}`)));
+  return watches.filter((watch) => claimed.has(`${watch.org_id}/${watch.user_id}`));
 }

@@ -1,4 +1,5 @@
 import { configFor } from "../../config/config.ts";
+import { backgroundPerMinute } from "../../upstream/budget-policy.ts";
 import { backgroundPermits, circuitClient, circuitState, circuitStub } from "../../upstream/circuit.ts";
 import { deferWatch, dueByGroup, SHARDS } from "../store/watches.ts";
 import { checkUser } from "./check.ts";
@@ -31,13 +32,13 @@ export { UpstreamCircuit } from "../../upstream/circuit-object.ts";
 
 /**
  * How many checks a minute's poll runs may queue: WEBHOOK_MAX_CHECKS_PER_MINUTE (default 60,000), and never more than
- * the upstream budget allows in a minute, so when the budget is short every shard (and so every user) gets its even
- * share of it, oldest first, instead of some checks being turned away at random.
+ * the upstream budget permits background checks in a minute, so when the budget is short every due user has the same
+ * chance of it (the cron shares it by due watches), oldest first, instead of checks being turned away at random.
  */
 function maxChecksPerMinute(env: WebhooksEnv): number {
   const value = Number(env.WEBHOOK_MAX_CHECKS_PER_MINUTE);
   const setting = Number.isInteger(value) && value >= 1 && value <= 10_000_000 ? value : 60_000;
-  return Math.min(setting, configFor(env).upstream.maxRequestsPerSecond * 60);
+  return Math.min(setting, backgroundPerMinute(configFor(env).upstream.maxRequestsPerSecond));
 }
 
 /** How often a check without a permit is queued again (1, 2, 3 s later) before its watch waits for the next run. */
@@ -76,21 +77,22 @@ export default {
       return;
     }
     // The due work, fanned out: one poll message per group of shards (each selects, claims and queues its checks).
-    // Each message's share of the minute's checks follows how many of its watches are due (one count, by index).
-    const { due, rowsRead } = await dueByGroup(env.DB, now - pollSeconds(env) + LOOKAHEAD_S, SHARDS_PER_POLL);
-    const dueInMessage = Array.from({ length: SHARDS / SHARDS_PER_POLL }, (_, index) => due.get(index) ?? 0);
-    await sendAll(env.WEBHOOK_QUEUE, pollMessages(now, { due: dueInMessage, maxChecksPerMinute: maxChecksPerMinute(env) }));
+    // Each message's share of the minute's checks follows how many of its watches are due (one count, by index);
+    // without the count (D1 failing for it), shares by size: the minute is polled either way.
+    const counted = await dueByGroup(env.DB, now - pollSeconds(env) + LOOKAHEAD_S, SHARDS_PER_POLL).catch(() => undefined);
+    const dueInMessage = Array.from({ length: SHARDS / SHARDS_PER_POLL }, (_, index) => counted?.due.get(index) ?? 0);
+    await sendAll(env.WEBHOOK_QUEUE, pollMessages(now, counted ? { due: dueInMessage, maxChecksPerMinute: maxChecksPerMinute(env) } : undefined));
     const purged = await purgeBefore(env.DB, purgedBefore);
     const secrets = await resealStale(env.DB, env.WEBHOOK_SECRETS_KEY);
-    console.log(JSON.stringify({ level: "info", message: "webhook poll", due: dueInMessage.reduce((sum, n) => sum + n, 0), rows_read: rowsRead, purged, secrets }));
+    console.log(JSON.stringify({ level: "info", message: "webhook poll", due: counted ? dueInMessage.reduce((sum, n) => sum + n, 0) : null, rows_read: counted?.rowsRead ?? 0, purged, secrets }));
   },
 
   /** Checks and deliveries. A message that throws is retried by the queue, then dead-lettered: nothing is dropped unrecorded. */
   async queue(batch, env, ctx) {
     const config = configFor(env);
     const stub = circuitStub(env.UPSTREAM_CIRCUIT, config.upstream.circuit.name);
-    // The upstream budget: checks run as far as it permits now (readers keep what they use); the others are due
-    // again at the next run, and counted.
+    // The upstream budget: checks run as far as it permits now (readers keep what they use); the others are queued
+    // again seconds later (three times at most, then due again at the next run), and counted.
     const checks = batch.messages.filter((message) => message.body.kind === "check");
     let permits = await backgroundPermits(stub, checks.length, config.upstream.maxRequestsPerSecond);
     const deferred: string[] = [];
@@ -100,16 +102,17 @@ export default {
     await Promise.all(
       batch.messages.map(async (message) => {
         const body = message.body;
-        if (body.kind === "check" && permits-- <= 0) {
-          // A moment's burst over the budget: the check is queued again a second or a few later (still on time);
-          // a budget short for longer: the watch is due again at the next run, and its lag shows in the poll's log.
-          deferred.push(body.user_id);
-          if ((body.deferrals ?? 0) < MAX_REQUEUES) return void again.push({ message, body: { ...body, deferrals: (body.deferrals ?? 0) + 1 } });
-          await deferWatch(env.DB, body.org_id, body.user_id, Math.floor(Date.now() / 1000) - pollSeconds(env));
-          message.ack();
-          return;
-        }
+        const permitted = body.kind !== "check" || permits-- > 0;
         try {
+          if (body.kind === "check" && !permitted) {
+            // A moment's burst over the budget: the check is queued again a second or a few later (still on time);
+            // a budget short for longer: the watch is due again at the next run, and its lag shows in the poll's log.
+            deferred.push(body.user_id);
+            if ((body.deferrals ?? 0) < MAX_REQUEUES) return void again.push({ message, body: { ...body, deferrals: (body.deferrals ?? 0) + 1 } });
+            await deferWatch(env.DB, body.org_id, body.user_id, Math.floor(Date.now() / 1000) - pollSeconds(env));
+            message.ack();
+            return;
+          }
           const result =
             body.kind === "poll"
               ? await pollShards(body, { db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<CheckMessage>, pollSeconds: pollSeconds(env), maxChecksPerMinute: maxChecksPerMinute(env) })

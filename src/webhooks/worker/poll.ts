@@ -1,8 +1,9 @@
 /**
  * Polling at scale: the cron fans the due work out as poll messages, one per group of shards; each selects its
  * shards' due watches — fairly between organisations, by index — claims them (compare-and-set, so overlapping runs
- * never check a user twice) and queues their checks, each delayed to its due time. A message takes at most its
- * sixteenth of `maxChecksPerMinute`; what it leaves is counted, with the lag of the oldest, in its log line.
+ * never check a user twice) and queues their checks, each delayed to its due time. A message takes at most its share
+ * of `maxChecksPerMinute` (the cron's, by due watches); what it leaves is counted, with the lag of the oldest, in its
+ * log line.
  *
  * @module
  */
@@ -71,24 +72,28 @@ export async function pollShards(message: PollMessage, deps: PollDeps): Promise<
   let remaining = Math.max(1, Math.min(deps.maxChecksPerMinute, message.share ?? Math.ceil((deps.maxChecksPerMinute * shards.length) / SHARDS)));
   const even = Math.max(1, Math.floor(remaining / Math.max(1, shards.length)));
 
-  // Watches already overdue (a short budget, a paused Podero, a new watch) are spread over the minute at this
-  // message's pace, not all sent at once: a burst would only meet the budget's refusal and wait for the next run.
-  const pace = LOOKAHEAD_S / remaining;
-  let overdue = 0;
+  // Each shard's checks are spread over the minute at its even part's pace — never sooner than due, never faster —
+  // so when the budget is short, overdue ones (a short budget, a paused Podero, a new watch) are not all sent at once
+  // only to meet the budget's refusal; when it is enough, the pace is faster than the due times and changes nothing.
+  const pace = LOOKAHEAD_S / even;
+  const slots = new Map<number, number>();
+  const key = (watch: { org_id: string; user_id: string }) => `${watch.org_id}/${watch.user_id}`;
   const take = async (shard: number, limit: number): Promise<boolean> => {
     const { watches: due, rowsRead } = await dueInShard(deps.db, shard, checkedBefore, limit);
     result.rows_read += rowsRead;
     const dueAt = (watch: DueWatch) => (watch.last_checked_at > 0 ? watch.last_checked_at + deps.pollSeconds : now);
-    const plannedAt = new Map(due.map((watch) => [watch.user_id, dueAt(watch) > now ? dueAt(watch) : now + Math.floor(overdue++ * pace)]));
-    const claimed = await claimWatches(deps.db, due, now, (watch) => plannedAt.get(watch.user_id)!);
+    let slot = slots.get(shard) ?? 0;
+    const plannedAt = new Map(due.map((watch) => [key(watch), Math.max(dueAt(watch), now + Math.min(LOOKAHEAD_S - 1, Math.floor(slot++ * pace)))]));
+    slots.set(shard, slot);
+    const claimed = await claimWatches(deps.db, due, now, (watch) => plannedAt.get(key(watch))!);
     await sendAll(
       deps.queue,
       claimed.map((watch): CheckMessage => ({ kind: "check", org_id: watch.org_id, user_id: watch.user_id, issuer: watch.issuer })),
-      (check) => Math.min(LOOKAHEAD_S, Math.max(0, plannedAt.get(check.user_id)! - now)),
+      (check) => Math.min(LOOKAHEAD_S, Math.max(0, plannedAt.get(key(check))! - now)),
     );
     result.queued += claimed.length;
     remaining -= claimed.length;
-    for (const watch of claimed) result.max_lag_s = Math.max(result.max_lag_s, now - dueAt(watch));
+    for (const watch of claimed) result.max_lag_s = Math.max(result.max_lag_s, plannedAt.get(key(watch))! - dueAt(watch));
     return due.length === limit; // more may be due
   };
 

@@ -54,8 +54,11 @@ export function circuitClient(
   name: string,
   settings: CircuitSettings,
   waitUntil: (promise: Promise<unknown>) => void,
-  /** The caller is background polling (its calls were permitted by the budget), not a reader. */
-  options: { background?: boolean } = {},
+  /**
+   * `background`: the caller is background polling (its calls were permitted by the budget), not a reader.
+   * `collect`: outcomes are gathered here instead of sent one by one; `reportCollected` sends them in one request.
+   */
+  options: { background?: boolean; collect?: Outcome[] } = {},
 ): UpstreamCircuitClient | undefined {
   if (!stub) return undefined;
   const remember = (view: CircuitView) => known.set(name, { view, at: Date.now() });
@@ -89,11 +92,21 @@ export function circuitClient(
       // Podero's own 429 / 503 with Retry-After: background polling waits that long, everywhere.
       const retryAfter = error instanceof UpstreamUnavailableError ? (error.cause as { poderoRetryAfterS?: unknown } | undefined)?.poderoRetryAfterS : undefined;
       if (typeof retryAfter === "number") outcome.retryAfterS = retryAfter;
+      if (options.collect) return void options.collect.push(outcome);
       waitUntil(
         stub.report([outcome], settings).then(remember, () => undefined),
       );
     },
   };
+}
+
+/**
+ * Sends the outcomes a queue batch collected in one request to the circuit: one Durable Object request per batch
+ * instead of one per Podero call (at 833 checks a second, about 85 a second instead of 833).
+ */
+export function reportCollected(stub: CircuitStub | undefined, name: string, settings: CircuitSettings, outcomes: readonly Outcome[], waitUntil: (promise: Promise<unknown>) => void): void {
+  if (!stub || outcomes.length === 0) return;
+  waitUntil(stub.report([...outcomes], settings).then((view) => void known.set(name, { view, at: Date.now() }), () => undefined));
 }
 
 /**

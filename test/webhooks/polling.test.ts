@@ -188,6 +188,36 @@ describe("the upstream budget and Podero's own signals", () => {
     expect(deferred).toHaveLength(3); // due again from the next run
   });
 
+  it("tells the circuit how a batch's calls to Podero went in one request, not one per check", async () => {
+    const orgId = crypto.randomUUID();
+    const users = Array.from({ length: 4 }, () => crypto.randomUUID());
+    for (const userId of users) await watch(orgId, userId);
+    const env = settings();
+    const namespace = E.UPSTREAM_CIRCUIT as DurableObjectNamespace;
+    const reports: number[] = [];
+    // The real circuit, with its report requests counted on the way.
+    const counted = {
+      idFromName: (name: string) => namespace.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const real = namespace.get(id) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+        return new Proxy(real, {
+          get: (target, property) => {
+            if (typeof property !== "string" || property === "then") return undefined;
+            return (...args: unknown[]) => {
+              if (property === "report") reports.push((args[0] as unknown[]).length);
+              return target[property]!(...args);
+            };
+          },
+        });
+      },
+    };
+    pastRefreshThrottle();
+    await runChecks({ ...env, UPSTREAM_CIRCUIT: counted } as unknown as WebhooksEnv, orgId, users);
+    expect(reports).toEqual([4]);
+    const view = await circuitState(circuitStub(namespace, env.UPSTREAM_CIRCUIT_NAME as string));
+    expect(view?.state).toBe("closed");
+  });
+
   it("pauses background polling everywhere for as long as Podero's 429 Retry-After says (queued checks and the cron alike)", async () => {
     const orgId = crypto.randomUUID();
     const [userId, other] = [crypto.randomUUID(), crypto.randomUUID()];

@@ -1,6 +1,7 @@
 import { configFor } from "../../config/config.ts";
 import { backgroundPerMinute } from "../../upstream/budget-policy.ts";
-import { backgroundPermits, circuitClient, circuitState, circuitStub } from "../../upstream/circuit.ts";
+import { backgroundPermits, circuitClient, circuitState, circuitStub, reportCollected } from "../../upstream/circuit.ts";
+import type { Outcome } from "../../upstream/circuit-policy.ts";
 import { deferWatch, dueByGroup, SHARDS } from "../store/watches.ts";
 import { checkUser } from "./check.ts";
 import { deliver } from "./deliver.ts";
@@ -97,6 +98,8 @@ export default {
     let permits = await backgroundPermits(stub, checks.length, config.upstream.maxRequestsPerSecond);
     const deferred: string[] = [];
     const again: { message: Message<WebhookMessage>; body: CheckMessage }[] = [];
+    // How the batch's calls to Podero went, told to the circuit in one request when the batch is done.
+    const outcomes: Outcome[] = [];
     // A batch's messages run at once: each waits on Podero, D1 and receivers, not on the CPU, so one invocation's
     // throughput is its batch, not one message at a time (on Cloudflare the consumers scale out besides).
     await Promise.all(
@@ -123,7 +126,7 @@ export default {
                   kv: env.CACHE,
                   queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>,
                   waitUntil: (promise) => ctx.waitUntil(promise),
-                  circuit: circuitClient(stub, config.upstream.circuit.name, config.upstream.circuit, (promise) => ctx.waitUntil(promise), { background: true }),
+                  circuit: circuitClient(stub, config.upstream.circuit.name, config.upstream.circuit, (promise) => ctx.waitUntil(promise), { background: true, collect: outcomes }),
                 })
               : await deliver(body, { issuers: config.issuers, db: env.DB, queue: env.WEBHOOK_QUEUE as Queue<DeliverMessage>, deadLetters: env.WEBHOOK_DEAD_LETTERS, secretsKey: env.WEBHOOK_SECRETS_KEY });
           console.log(JSON.stringify({ level: "info", message: `webhook ${body.kind}`, ...("org_id" in body ? { org_id: body.org_id } : { shards: `${body.first_shard}+${body.shards}` }), result }));
@@ -135,6 +138,7 @@ export default {
         }
       }),
     );
+    reportCollected(stub, config.upstream.circuit.name, config.upstream.circuit, outcomes, (promise) => ctx.waitUntil(promise));
     try {
       await sendAll(env.WEBHOOK_QUEUE as Queue<CheckMessage>, again.map((entry) => entry.body), (check) => check.deferrals ?? 1);
       for (const entry of again) entry.message.ack();

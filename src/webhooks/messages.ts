@@ -10,6 +10,8 @@ export interface PollMessage {
   scheduled_at: number;
   /** How many checks it may queue: its part of the minute's, by how many of its watches are due (default: by size). */
   share?: number;
+  /** The minute's due watches are more than the budget allows: every check is paced at the share, not only overdue ones. */
+  paced?: boolean;
 }
 
 export interface CheckMessage {

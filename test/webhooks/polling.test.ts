@@ -91,8 +91,10 @@ describe("polling by shard", () => {
     const due = [0, 300, ...Array.from({ length: 14 }, () => 100)]; // 1,700 due
     const short = pollMessages(60, { due, maxChecksPerMinute: 850 });
     expect(short.map((message) => message.share)).toEqual([1, 150, ...Array.from({ length: 14 }, () => 50)]);
+    expect(short.every((message) => message.paced)).toBe(true);
     const ample = pollMessages(60, { due, maxChecksPerMinute: 3300 });
     expect(ample.map((message) => message.share)).toEqual([100, 400, ...Array.from({ length: 14 }, () => 200)]);
+    expect(ample.some((message) => message.paced)).toBe(false);
   });
 
   it("spreads overdue checks over the minute at the message's pace instead of sending them all at once", async () => {
@@ -108,10 +110,10 @@ describe("polling by shard", () => {
     expect(planned.results.map((row) => row.last_checked_at)).toEqual(Array.from({ length: 20 }, (_, k) => -11_000 + k * 3)); // claimed for when they run
   });
 
-  it("lands checks due within the minute on their due times, in every shard of a message, when its share is just enough", async () => {
+  it("lands checks due within the minute on their due times, however close, in every shard of a message, when the budget has room", async () => {
     const orgId = crypto.randomUUID();
     const now = 20_000; // a checked watch has a positive time; others in these shards (other tests') are set aside
-    const dueIn = [10, 20, 40];
+    const dueIn = [10, 11, 40]; // due close together: landing each on its due time, not paced apart
     const planned = new Map<string, number>();
     const users: string[][] = [];
     for (const shard of [0x90, 0x91, 0x92, 0x93]) users.push(await watchesAt(orgId, shard, 3, 0));
@@ -131,6 +133,18 @@ describe("polling by shard", () => {
     const plan = results.map((row) => row.detail).join("\n");
     expect(plan).toMatch(/SEARCH watches USING INDEX \S+ \(org_id=\? AND user_id=\?\)/);
     expect(plan).not.toMatch(/SCAN watches/);
+  });
+
+  it("paces every check of a shard at its part when the budget is short, never sooner than due", async () => {
+    const shard = 0x6b;
+    const orgId = crypto.randomUUID();
+    const now = 30_000;
+    await watchesAt(orgId, shard, 5, now - 120 + 5); // all due 5 s from now
+    await E.DB.prepare("UPDATE watches SET last_checked_at = 9999999999 WHERE shard = ?1 AND org_id != ?2").bind(shard, orgId).run();
+    const { delays, queue } = recordingQueue();
+    const message = { kind: "poll" as const, first_shard: shard, shards: 1, scheduled_at: now, share: 5, paced: true };
+    await pollShards(message, { db: E.DB, queue, pollSeconds: 120, maxChecksPerMinute: 60_000, now });
+    expect([...delays].sort((a, b) => a - b)).toEqual([5, 12, 24, 36, 48]); // 5 a minute: one every 12 s, none before due
   });
 
   it("never queues one user twice when runs overlap: a watch is claimed by compare-and-set", async () => {

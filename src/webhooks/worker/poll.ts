@@ -52,7 +52,7 @@ export function pollMessages(scheduledAt: number, plan?: { due: readonly number[
     first_shard: index * SHARDS_PER_POLL,
     shards: SHARDS_PER_POLL,
     scheduled_at: scheduledAt,
-    ...(plan ? { share: Math.max(1, shareOf(index)) } : {}),
+    ...(plan ? { share: Math.max(1, shareOf(index)), paced: total > max } : {}),
   }));
 }
 
@@ -72,18 +72,28 @@ export async function pollShards(message: PollMessage, deps: PollDeps): Promise<
   let remaining = Math.max(1, Math.min(deps.maxChecksPerMinute, message.share ?? Math.ceil((deps.maxChecksPerMinute * shards.length) / SHARDS)));
   const even = Math.max(1, Math.floor(remaining / Math.max(1, shards.length)));
 
-  // Each shard's checks are spread over the minute at its even part's pace — never sooner than due, never faster —
-  // so when the budget is short, overdue ones (a short budget, a paused Podero, a new watch) are not all sent at once
-  // only to meet the budget's refusal; when it is enough, the pace is faster than the due times and changes nothing.
-  const pace = LOOKAHEAD_S / even;
+  // Checks are spread over the minute instead of sent at once only to meet the budget's refusal. When the minute has
+  // room, a check due within it lands on its due time and only overdue ones (a paused Podero, new watches) are spread,
+  // at the message's share. When the budget is short (`paced`), every check of a shard is spread at its even part —
+  // never sooner than due, never faster — so the budget is spent evenly, not refused.
+  const messagePace = LOOKAHEAD_S / remaining;
+  const shardPace = LOOKAHEAD_S / even;
+  let overdue = 0;
   const slots = new Map<number, number>();
   const key = (watch: { org_id: string; user_id: string }) => `${watch.org_id}/${watch.user_id}`;
+  const latest = LOOKAHEAD_S - 1;
   const take = async (shard: number, limit: number): Promise<boolean> => {
     const { watches: due, rowsRead } = await dueInShard(deps.db, shard, checkedBefore, limit);
     result.rows_read += rowsRead;
     const dueAt = (watch: DueWatch) => (watch.last_checked_at > 0 ? watch.last_checked_at + deps.pollSeconds : now);
     let slot = slots.get(shard) ?? 0;
-    const plannedAt = new Map(due.map((watch) => [key(watch), Math.max(dueAt(watch), now + Math.min(LOOKAHEAD_S - 1, Math.floor(slot++ * pace)))]));
+    const plan = (watch: DueWatch) =>
+      message.paced
+        ? Math.max(dueAt(watch), now + Math.min(latest, Math.floor(slot++ * shardPace)))
+        : dueAt(watch) > now
+        ? dueAt(watch)
+        : now + Math.min(latest, Math.floor(overdue++ * messagePace));
+    const plannedAt = new Map(due.map((watch) => [key(watch), plan(watch)]));
     slots.set(shard, slot);
     const claimed = await claimWatches(deps.db, due, now, (watch) => plannedAt.get(key(watch))!);
     await sendAll(

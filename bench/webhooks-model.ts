@@ -179,7 +179,8 @@ async function simulate(budgetPerSecond: number) {
   };
 }
 
-const needed = Math.ceil(((WATCHES + (ORGS - 1) * SMALL) / POLL_S) * 1.1);
+// What the watches need +10 %, and the quarter the budget's window keeps for the way to Podero.
+const needed = Math.ceil(((WATCHES + (ORGS - 1) * SMALL) / POLL_S) * 1.1 * 1.25);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 log(`simulating ${WATCHES} + ${(ORGS - 1) * SMALL} watches, budget ${needed}/s …`);
 const enough = await simulate(needed);

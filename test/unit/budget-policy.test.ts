@@ -10,11 +10,11 @@ describe("the upstream budget", () => {
   it("grants background permits at the budget's rate, never more than a second's worth within any one second", () => {
     let got = grant(freshBudget(T), 100, 10, T);
     expect(got.granted).toBe(10);
-    got = grant(got.state, 100, 10, T + 1099); // the same second and its 100 ms on the way (sliding): none left
+    got = grant(got.state, 100, 10, T + 1249); // the same second and its quarter on the way (sliding): none left
     expect(got.granted).toBe(0);
-    got = grant(got.state, 3, 10, T + 1100);
+    got = grant(got.state, 3, 10, T + 1250);
     expect(got.granted).toBe(3);
-    got = grant(got.state, 100, 10, T + 1500);
+    got = grant(got.state, 100, 10, T + 1600);
     expect(got.granted).toBe(7);
     got = grant(got.state, 100, 10, T + 60_000); // a minute idle: still one second's worth, not a minute's
     expect(got.granted).toBe(10);

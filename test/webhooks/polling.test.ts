@@ -105,9 +105,10 @@ describe("polling by shard", () => {
     const message = { kind: "poll" as const, first_shard: shard, shards: 1, scheduled_at: -11_000, share: 20 };
     const result = await pollShards(message, { db: E.DB, queue, pollSeconds: 120, maxChecksPerMinute: 60_000, now: -11_000 });
     expect(result.queued).toBe(20);
-    expect([...delays].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, k) => k * 3)); // 20 a minute: one every 3 s
+    // 20 a minute: one every 3 s, from this message's own point of the pace (its first shard's: 0x7a / 256 of 3 s)
+    expect([...delays].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, k) => 1 + k * 3));
     const planned = await E.DB.prepare("SELECT last_checked_at FROM watches WHERE org_id = ?1 ORDER BY last_checked_at").bind(orgId).all<{ last_checked_at: number }>();
-    expect(planned.results.map((row) => row.last_checked_at)).toEqual(Array.from({ length: 20 }, (_, k) => -11_000 + k * 3)); // claimed for when they run
+    expect(planned.results.map((row) => row.last_checked_at)).toEqual(Array.from({ length: 20 }, (_, k) => -11_000 + 1 + k * 3)); // claimed for when they run
   });
 
   it("lands checks due within the minute on their due times, however close, in every shard of a message, when the budget has room", async () => {
@@ -136,7 +137,7 @@ describe("polling by shard", () => {
   });
 
   it("paces every check of a shard at its part when the budget is short, never sooner than due", async () => {
-    const shard = 0x6b;
+    const shard = 0x80; // starts half a pace in: the shards' first checks do not all land in one second
     const orgId = crypto.randomUUID();
     const now = 30_000;
     await watchesAt(orgId, shard, 5, now - 120 + 5); // all due 5 s from now
@@ -144,7 +145,7 @@ describe("polling by shard", () => {
     const { delays, queue } = recordingQueue();
     const message = { kind: "poll" as const, first_shard: shard, shards: 1, scheduled_at: now, share: 5, paced: true };
     await pollShards(message, { db: E.DB, queue, pollSeconds: 120, maxChecksPerMinute: 60_000, now });
-    expect([...delays].sort((a, b) => a - b)).toEqual([5, 12, 24, 36, 48]); // 5 a minute: one every 12 s, none before due
+    expect([...delays].sort((a, b) => a - b)).toEqual([6, 18, 30, 42, 54]); // 5 a minute: one every 12 s, none before due
   });
 
   it("never queues one user twice when runs overlap: a watch is claimed by compare-and-set", async () => {

@@ -78,6 +78,9 @@ export async function pollShards(message: PollMessage, deps: PollDeps): Promise<
   // never sooner than due, never faster — so the budget is spent evenly, not refused.
   const messagePace = LOOKAHEAD_S / remaining;
   const shardPace = LOOKAHEAD_S / even;
+  // Each message and each shard starts its slots at its own point of the pace, so the 16 messages' and 256 shards'
+  // first checks do not all land in the same second (where the budget would refuse most of them).
+  const phase = (shard: number, pace: number) => (shard / SHARDS) * pace;
   let overdue = 0;
   const slots = new Map<number, number>();
   const key = (watch: { org_id: string; user_id: string }) => `${watch.org_id}/${watch.user_id}`;
@@ -89,10 +92,10 @@ export async function pollShards(message: PollMessage, deps: PollDeps): Promise<
     let slot = slots.get(shard) ?? 0;
     const plan = (watch: DueWatch) =>
       message.paced
-        ? Math.max(dueAt(watch), now + Math.min(latest, Math.floor(slot++ * shardPace)))
+        ? Math.max(dueAt(watch), now + Math.min(latest, Math.floor(phase(shard, shardPace) + slot++ * shardPace)))
         : dueAt(watch) > now
         ? dueAt(watch)
-        : now + Math.min(latest, Math.floor(overdue++ * messagePace));
+        : now + Math.min(latest, Math.floor(phase(first, messagePace) + overdue++ * messagePace));
     const plannedAt = new Map(due.map((watch) => [key(watch), plan(watch)]));
     slots.set(shard, slot);
     const claimed = await claimWatches(deps.db, due, now, (watch) => plannedAt.get(key(watch))!);

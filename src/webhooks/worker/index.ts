@@ -39,7 +39,9 @@ export { UpstreamCircuit } from "../../upstream/circuit-object.ts";
 function maxChecksPerMinute(env: WebhooksEnv): number {
   const value = Number(env.WEBHOOK_MAX_CHECKS_PER_MINUTE);
   const setting = Number.isInteger(value) && value >= 1 && value <= 10_000_000 ? value : 60_000;
-  return Math.min(setting, backgroundPerMinute(configFor(env).upstream.maxRequestsPerSecond));
+  // A tenth of the permits is left for chance: checks land a little off their planned second, and one the budget
+  // refused needs room when it is queued again (planned at the full rate, refusals fed on themselves: measured).
+  return Math.min(setting, Math.floor(backgroundPerMinute(configFor(env).upstream.maxRequestsPerSecond) * 0.9));
 }
 
 /** How often a check without a permit is queued again (1, 2, 3 s later) before its watch waits for the next run. */

@@ -11,7 +11,7 @@ import { eventId } from "../../src/webhooks/event-id.ts";
 import { EVENT_SCHEMAS } from "../../src/webhooks/event-schemas.ts";
 import { EVENT_TYPES } from "../../src/webhooks/store/subscriptions.ts";
 import { checkReceiverUrl } from "../../src/webhooks/receiver-url.ts";
-import { afterAttempt, RETRY_DELAYS_S, SCHEDULE_END_S } from "../../src/webhooks/worker/retry-schedule.ts";
+import { afterAttempt, requeueDelay, RETRY_DELAYS_S, SCHEDULE_END_S } from "../../src/webhooks/worker/retry-schedule.ts";
 import { newWebhookSecret, signWebhook } from "../../src/webhooks/signature.ts";
 
 const NOW = Date.parse("2026-11-29T10:00:00Z");
@@ -258,5 +258,16 @@ describe("event payloads match the documented schemas (the API document's webhoo
     }
     expect(EVENT_SCHEMAS["webhook.test"].safeParse(JSON.parse(webhookPayload({ type: "webhook.test", data: { webhook_id: "wh_1" } }, new Date(NOW)))).success).toBe(true);
     expect(Object.keys(EVENT_SCHEMAS).sort()).toEqual([...EVENT_TYPES, "webhook.test"].sort());
+  });
+});
+
+describe("a check the upstream budget had no permit for", () => {
+  it("is tried again n to 3n seconds later the n-th time, spread at random so a busy second's refusals do not return together", () => {
+    for (const n of [1, 2, 3]) {
+      const delays = Array.from({ length: 300 }, () => requeueDelay({ deferrals: n }));
+      expect(Math.min(...delays)).toBe(n);
+      expect(Math.max(...delays)).toBe(3 * n);
+      expect(new Set(delays).size).toBe(2 * n + 1);
+    }
   });
 });

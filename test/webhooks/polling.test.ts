@@ -182,7 +182,7 @@ describe("the upstream budget and Podero's own signals", () => {
     pastRefreshThrottle();
     await runChecks(settings({ UPSTREAM_MAX_REQUESTS_PER_SECOND: "1" }), orgId, users);
     expect((await Promise.all(users.map(calls))).filter((count, i) => count > before[i]!)).toHaveLength(1); // one permit now
-    // The other two were queued again (1 s later), and the queue's consumer checks them then.
+    // The other two were queued again (1–3 s later), and the queue's consumer checks them then.
     const after = await until(() => Promise.all(users.map(calls)), (counts) => counts.every((count, i) => count > before[i]!));
     expect(after.filter((count, i) => count > before[i]!)).toHaveLength(3);
     const checked = await Promise.all(users.map((userId) => lastChecked(orgId, userId)));

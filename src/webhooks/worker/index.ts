@@ -9,6 +9,7 @@ import { purgeBefore } from "../store/events.ts";
 import { resealStale } from "./reseal.ts";
 import { sendAll } from "../batches.ts";
 import type { CheckMessage, DeliverMessage, WebhookMessage } from "../messages.ts";
+import { requeueDelay } from "./retry-schedule.ts";
 import { LOOKAHEAD_S, pollMessages, pollShards, SHARDS_PER_POLL } from "./poll.ts";
 
 /** The webhook worker's bindings (wrangler.webhooks.toml); shares D1 and KV with the API worker. */
@@ -44,8 +45,9 @@ function maxChecksPerMinute(env: WebhooksEnv): number {
   return Math.min(setting, Math.floor(backgroundPerMinute(configFor(env).upstream.maxRequestsPerSecond) * 0.9));
 }
 
-/** How often a check without a permit is queued again (1, 2, 3 s later) before its watch waits for the next run. */
+/** How often a check without a permit is queued again before its watch waits for the next run. */
 const MAX_REQUEUES = 3;
+
 
 function retentionDays(env: WebhooksEnv): number {
   const days = Number(env.WEBHOOK_RETENTION_DAYS);
@@ -142,7 +144,7 @@ export default {
     );
     reportCollected(stub, config.upstream.circuit.name, config.upstream.circuit, outcomes, (promise) => ctx.waitUntil(promise));
     try {
-      await sendAll(env.WEBHOOK_QUEUE as Queue<CheckMessage>, again.map((entry) => entry.body), (check) => check.deferrals ?? 1);
+      await sendAll(env.WEBHOOK_QUEUE as Queue<CheckMessage>, again.map((entry) => entry.body), requeueDelay);
       for (const entry of again) entry.message.ack();
     } catch {
       for (const entry of again) entry.message.retry(); // not queued again: the queue redelivers the originals

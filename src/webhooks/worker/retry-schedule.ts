@@ -8,6 +8,15 @@ export const MAX_RETRY_DELAY_S = 24 * 3600;
 /** The schedule's end, from the first attempt: all its delays with their largest jitter. */
 export const SCHEDULE_END_S = Math.ceil(RETRY_DELAYS_S.reduce((sum, delay) => sum + delay, 0) * 1.1);
 
+/**
+ * When a check without a permit is tried again: the n-th time n to 3n seconds later, at random, so the checks one
+ * busy second turned away do not all come back in the same later second (to be turned away again).
+ */
+export function requeueDelay(check: { deferrals?: number }): number {
+  const n = Math.max(1, check.deferrals ?? 1);
+  return n + Math.floor(Math.random() * (2 * n + 1));
+}
+
 export type DeliveryVerdict =
   | { outcome: "delivered" }
   | { outcome: "retry"; delaySeconds: number }

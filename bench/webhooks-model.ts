@@ -28,7 +28,10 @@ const { pollMessages, pollShards } = (await import(new URL("../src/webhooks/work
   pollShards: (message: PollMessage, deps: { db: D1Database; queue: Queue<CheckMessage>; pollSeconds: number; maxChecksPerMinute: number; now: number }) => Promise<unknown>;
 };
 
-const { backgroundPerMinute } = (await import(new URL("../src/upstream/budget-policy.ts", import.meta.url).href)) as { backgroundPerMinute: (perSecond: number) => number };
+const { budgetFor, plannedChecksPerMinute } = (await import(new URL("../src/upstream/budget-policy.ts", import.meta.url).href)) as {
+  budgetFor: (checksPerSecond: number) => number;
+  plannedChecksPerMinute: (perSecond: number) => number;
+};
 
 const WATCHES = Number(process.env.BENCH_WATCHES ?? 100_000);
 const ORGS = Number(process.env.BENCH_ORGS ?? 10);
@@ -129,7 +132,7 @@ async function simulate(budgetPerSecond: number) {
     const readBefore = counters.rowsRead;
     const started = performance.now();
     // As the cron does: count the due watches per message, then each message selects, claims and queues its share.
-    const maxChecksPerMinute = Math.min(60_000, Math.floor(backgroundPerMinute(budgetPerSecond) * 0.9));
+    const maxChecksPerMinute = Math.min(60_000, plannedChecksPerMinute(budgetPerSecond));
     const { due } = await dueByGroup(db, now - POLL_S + 60, 16);
     for (const message of pollMessages(now, { due: Array.from({ length: 16 }, (_, i) => due.get(i) ?? 0), maxChecksPerMinute })) {
       await pollShards(message, { db, queue, pollSeconds: POLL_S, maxChecksPerMinute, now });
@@ -179,8 +182,8 @@ async function simulate(budgetPerSecond: number) {
   };
 }
 
-// What the watches need +10 %, the quarter the budget's window keeps for the way to Podero, the tenth the cron leaves.
-const needed = Math.ceil((((WATCHES + (ORGS - 1) * SMALL) / POLL_S) * 1.1 * 1.25) / 0.9);
+// What the watches need +10 %, as a budget (what the window and the cron's plan keep back included).
+const needed = budgetFor(((WATCHES + (ORGS - 1) * SMALL) / POLL_S) * 1.1);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 log(`simulating ${WATCHES} + ${(ORGS - 1) * SMALL} watches, budget ${needed}/s …`);
 const enough = await simulate(needed);

@@ -18,6 +18,7 @@ import { startFakePodero } from "../dev/fake-podero/server.ts";
 import { startWranglerDev } from "../dev/wrangler-dev.ts";
 
 // The worker's own sharding (src/ is type-checked with the Workers types, this file with Node's).
+const { budgetFor } = (await import(new URL("../src/upstream/budget-policy.ts", import.meta.url).href)) as { budgetFor: (checksPerSecond: number) => number };
 const { shardOf } = (await import(new URL("../src/webhooks/store/watches.ts", import.meta.url).href)) as { shardOf: (userId: string) => number };
 
 const WATCHES = Number(process.env.BENCH_WATCHES ?? 100_000);
@@ -214,9 +215,8 @@ async function run(budgetPerSecond: number) {
 }
 
 // What the watches need, +10 % and room for a second's chance bursts (due times fall at random: about √n of n a
-// second), the quarter the budget's window keeps for the way to Podero and the tenth the cron leaves for chance; the
-// half run gets half of that.
-const needed = Math.ceil((((total / POLL_S) * 1.1 + 3 * Math.sqrt(total / POLL_S)) * 1.25) / 0.9);
+// second), as a budget (what the window and the cron's plan keep back included); the half run gets half of that.
+const needed = budgetFor((total / POLL_S) * 1.1 + 3 * Math.sqrt(total / POLL_S));
 log(`${total} watches (${ORGS} organisations), every ${POLL_S} s, for ${MINUTES} cron runs in real time; budget ${needed}/s …`);
 // BENCH_HALF=only runs the half budget alone (and reports it as the run).
 const enough = process.env.BENCH_HALF === "only" ? undefined : await run(needed);

@@ -35,6 +35,19 @@ export function backgroundPerMinute(perSecond: number): number {
   return Math.floor((perSecond * 60 * 1000) / WINDOW_MS);
 }
 
+/**
+ * Checks the cron plans a minute: a tenth under what the window grants, for checks landing a little off their second
+ * and for refused ones queued again (planned at the full rate, refusals fed on themselves: npm run bench:webhooks).
+ */
+export function plannedChecksPerMinute(perSecond: number): number {
+  return Math.floor(backgroundPerMinute(perSecond) * 0.9);
+}
+
+/** The budget that plans `checksPerSecond` background checks (its inverse: about 1.4 × them). */
+export function budgetFor(checksPerSecond: number): number {
+  return Math.ceil((checksPerSecond * 60) / (plannedChecksPerMinute(1_000_000) / 1_000_000));
+}
+
 export function freshBudget(_now: number): BudgetState {
   return { granted: [], readers: [], pausedUntil: 0 };
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { freshBudget, grant, noteCalls, pauseFor, readerRate } from "../../src/upstream/budget-policy.ts";
+import { budgetFor, freshBudget, grant, noteCalls, pauseFor, plannedChecksPerMinute, readerRate } from "../../src/upstream/budget-policy.ts";
 
 // The upstream budget (issue 11): readers never wait, background checks take what readers leave, none while
 // Podero asked the edge to wait.
@@ -38,6 +38,12 @@ describe("the upstream budget", () => {
         }
       }),
     );
+  });
+
+  it("plans nine tenths of what the window grants a minute: the figures the docs give for the budget", () => {
+    expect(plannedChecksPerMinute(50)).toBe(2160); // the default covers 4,320 watches at 120 s ("about 4,300")
+    expect(budgetFor(100_000 / 120)).toBe(1158); // 100,000 at 120 s ("about 1,160")
+    expect(plannedChecksPerMinute(budgetFor(87.1)) / 60).toBeGreaterThanOrEqual(87.1);
   });
 
   it("gives background only what readers leave: readers first", () => {

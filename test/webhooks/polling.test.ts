@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { circuitState, circuitStub } from "../../src/upstream/circuit.ts";
 import worker, { type WebhooksEnv } from "../../src/webhooks/worker/index.ts";
@@ -231,6 +231,39 @@ describe("the upstream budget and Podero's own signals", () => {
     expect(reports).toEqual([4]);
     const view = await circuitState(circuitStub(namespace, env.UPSTREAM_CIRCUIT_NAME as string));
     expect(view?.state).toBe("closed");
+  });
+
+  /** The test's D1, failing the statements `fails` picks (D1 having a bad moment for one query). */
+  const failingDb = (fails: (sql: string) => boolean) =>
+    ({
+      prepare: (sql: string) => {
+        if (fails(sql)) throw new Error("D1_ERROR: a bad moment");
+        return E.DB.prepare(sql);
+      },
+      batch: (statements: D1PreparedStatement[]) => E.DB.batch(statements),
+    }) as unknown as D1Database;
+
+  it("still polls the minute when the count of due watches fails: shares by size instead", async () => {
+    const { sent, queue } = recordingQueue();
+    await scheduledRun({ ...settings(), DB: failingDb((sql) => sql === DUE_BY_GROUP_SQL), WEBHOOK_QUEUE: queue } as unknown as WebhooksEnv);
+    const polls = sent as unknown as { kind: string; first_shard: number; share?: number }[];
+    expect(polls.filter((message) => message.kind === "poll").map((message) => message.first_shard)).toEqual(Array.from({ length: 16 }, (_, i) => i * 16));
+    expect(polls.every((message) => message.share === undefined)).toBe(true);
+  });
+
+  it("retries only the check whose deferral D1 failed to record, and settles the rest of the batch", async () => {
+    const orgId = crypto.randomUUID();
+    const users = [crypto.randomUUID(), crypto.randomUUID()];
+    for (const userId of users) await watch(orgId, userId);
+    pastRefreshThrottle();
+    const env = { ...settings({ UPSTREAM_MAX_REQUESTS_PER_SECOND: "1" }), DB: failingDb((sql) => sql === "UPDATE watches SET last_checked_at = ?3 WHERE org_id = ?1 AND user_id = ?2") } as unknown as WebhooksEnv;
+    const ctx = createExecutionContext();
+    const messages = users.map((userId, i) => ({ id: `d${i}`, timestamp: new Date(), attempts: 1, body: { kind: "check" as const, org_id: orgId, user_id: userId, issuer: ISSUERS.a, deferrals: 3 } }));
+    const batch = createMessageBatch("heat-pump-edge-webhooks", messages);
+    await worker.queue(batch as never, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual(["d0"]); // checked with the one permit
+    expect(result.retryMessages.map((retry) => retry.msgId)).toEqual(["d1"]); // no permit, and its deferral failed: the queue tries it again
   });
 
   it("pauses background polling everywhere for as long as Podero's 429 Retry-After says (queued checks and the cron alike)", async () => {

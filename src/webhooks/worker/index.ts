@@ -1,5 +1,5 @@
 import { configFor } from "../../config/config.ts";
-import { backgroundPerMinute } from "../../upstream/budget-policy.ts";
+import { plannedChecksPerMinute } from "../../upstream/budget-policy.ts";
 import { backgroundPermits, circuitClient, circuitState, circuitStub, reportCollected } from "../../upstream/circuit.ts";
 import type { Outcome } from "../../upstream/circuit-policy.ts";
 import { deferWatch, dueByGroup, SHARDS } from "../store/watches.ts";
@@ -40,9 +40,7 @@ export { UpstreamCircuit } from "../../upstream/circuit-object.ts";
 function maxChecksPerMinute(env: WebhooksEnv): number {
   const value = Number(env.WEBHOOK_MAX_CHECKS_PER_MINUTE);
   const setting = Number.isInteger(value) && value >= 1 && value <= 10_000_000 ? value : 60_000;
-  // A tenth of the permits is left for chance: checks land a little off their planned second, and one the budget
-  // refused needs room when it is queued again (planned at the full rate, refusals fed on themselves: measured).
-  return Math.min(setting, Math.floor(backgroundPerMinute(configFor(env).upstream.maxRequestsPerSecond) * 0.9));
+  return Math.min(setting, plannedChecksPerMinute(configFor(env).upstream.maxRequestsPerSecond));
 }
 
 /** How often a check without a permit is queued again before its watch waits for the next run. */
@@ -100,7 +98,7 @@ export default {
     // again seconds later (three times at most, then due again at the next run), and counted.
     const checks = batch.messages.filter((message) => message.body.kind === "check");
     let permits = await backgroundPermits(stub, checks.length, config.upstream.maxRequestsPerSecond);
-    const deferred: string[] = [];
+    let deferred = 0;
     const again: { message: Message<WebhookMessage>; body: CheckMessage }[] = [];
     // How the batch's calls to Podero went, told to the circuit in one request when the batch is done.
     const outcomes: Outcome[] = [];
@@ -114,7 +112,7 @@ export default {
           if (body.kind === "check" && !permitted) {
             // A moment's burst over the budget: the check is queued again a second or a few later (still on time);
             // a budget short for longer: the watch is due again at the next run, and its lag shows in the poll's log.
-            deferred.push(body.user_id);
+            deferred += 1;
             if ((body.deferrals ?? 0) < MAX_REQUEUES) return void again.push({ message, body: { ...body, deferrals: (body.deferrals ?? 0) + 1 } });
             await deferWatch(env.DB, body.org_id, body.user_id, Math.floor(Date.now() / 1000) - pollSeconds(env));
             message.ack();
@@ -149,8 +147,8 @@ export default {
     } catch {
       for (const entry of again) entry.message.retry(); // not queued again: the queue redelivers the originals
     }
-    if (deferred.length > 0) {
-      console.log(JSON.stringify({ level: "info", message: "webhook checks deferred", reason: "upstream budget", deferred: deferred.length, queued_again: again.length, budget_per_s: config.upstream.maxRequestsPerSecond }));
+    if (deferred > 0) {
+      console.log(JSON.stringify({ level: "info", message: "webhook checks deferred", reason: "upstream budget", deferred, queued_again: again.length, budget_per_s: config.upstream.maxRequestsPerSecond }));
     }
   },
 } satisfies ExportedHandler<WebhooksEnv, WebhookMessage>;

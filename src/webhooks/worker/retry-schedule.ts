@@ -13,7 +13,7 @@ export const SCHEDULE_END_S = Math.ceil(RETRY_DELAYS_S.reduce((sum, delay) => su
  * busy second turned away do not all come back in the same later second (to be turned away again).
  */
 export function requeueDelay(check: { deferrals?: number }): number {
-  const n = Math.max(1, check.deferrals ?? 1);
+  const n = Math.min(3, Math.max(1, Math.floor(check.deferrals ?? 1) || 1)); // never past 9 s, whatever the message says
   return n + Math.floor(Math.random() * (2 * n + 1));
 }
 
